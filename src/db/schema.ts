@@ -1,0 +1,13 @@
+// Every table of every module, for Drizzle's relational queries and drizzle-kit.
+export * from '../modules/workspaces/workspaces.table.js'
+export * from '../modules/users/users.table.js'
+export * from '../modules/api-keys/api-keys.table.js'
+export * from '../modules/accounts/accounts.table.js'
+export * from '../modules/contacts/contacts.table.js'
+export * from '../modules/campaigns/campaigns.table.js'
+export * from '../modules/leads/leads.table.js'
+export * from '../modules/opportunity-stages/opportunity-stages.table.js'
+export * from '../modules/opportunities/opportunities.table.js'
+export * from '../modules/products/products.table.js'
+export * from '../modules/cases/cases.table.js'
+export * from '../plugins/idempotency/idempotency.table.js'

@@ -1,0 +1,36 @@
+import { index, integer, jsonb, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
+import type { Address } from '../../lib/address.js'
+import { users } from '../users/users.table.js'
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    ...recordColumns(),
+    name: text().notNull(),
+    website: text(),
+    domain: text(),
+    industry: text(),
+    type: text(),
+    phone: text(),
+    email: text(),
+    billingAddress: jsonb().$type<Address>(),
+    shippingAddress: jsonb().$type<Address>(),
+    annualRevenue: numeric({ precision: 14, scale: 2 }),
+    currency: text(),
+    numberOfEmployees: integer(),
+    parentAccountId: uuid(),
+    ownerId: uuid(),
+    description: text()
+  },
+  (t) => [
+    unique('accounts_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('accounts_workspace_id_created_at_idx')
+      .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
+      .where(isLive(t.deletedAt)),
+    index('accounts_workspace_id_domain_idx').on(t.workspaceId, t.domain).where(isLive(t.deletedAt)),
+    index('accounts_workspace_id_parent_account_id_idx').on(t.workspaceId, t.parentAccountId),
+    sameWorkspace('accounts_parent_account_id_fkey', [t.workspaceId, t.parentAccountId], [t.workspaceId, t.id]),
+    sameWorkspace('accounts_owner_id_fkey', [t.workspaceId, t.ownerId], [users.workspaceId, users.id])
+  ]
+)

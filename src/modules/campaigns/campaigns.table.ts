@@ -1,0 +1,37 @@
+import { date, index, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
+import { users } from '../users/users.table.js'
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    ...recordColumns(),
+    name: text().notNull(),
+    type: text().notNull(),
+    status: text().notNull().default('planned'),
+    startDate: date({ mode: 'string' }),
+    endDate: date({ mode: 'string' }),
+    budget: numeric({ precision: 14, scale: 2 }),
+    actualCost: numeric({ precision: 14, scale: 2 }),
+    expectedRevenue: numeric({ precision: 14, scale: 2 }),
+    currency: text().notNull(),
+    parentCampaignId: uuid(),
+    ownerId: uuid(),
+    description: text(),
+    subject: text(),
+    fromName: text(),
+    fromEmail: text(),
+    replyTo: text(),
+    htmlBody: text(),
+    textBody: text()
+  },
+  (t) => [
+    unique('campaigns_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('campaigns_workspace_id_created_at_idx')
+      .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
+      .where(isLive(t.deletedAt)),
+    index('campaigns_workspace_id_parent_campaign_id_idx').on(t.workspaceId, t.parentCampaignId),
+    sameWorkspace('campaigns_parent_campaign_id_fkey', [t.workspaceId, t.parentCampaignId], [t.workspaceId, t.id]),
+    sameWorkspace('campaigns_owner_id_fkey', [t.workspaceId, t.ownerId], [users.workspaceId, users.id])
+  ]
+)

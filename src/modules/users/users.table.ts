@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm'
+import { boolean, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { timestampColumn } from '../../db/timestamp.js'
+import { workspaces } from '../workspaces/workspaces.table.js'
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    workspaceId: uuid().notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    email: text().notNull(),
+    name: text().notNull(),
+    role: text().notNull(),
+    isActive: boolean().notNull().default(true),
+    passwordHash: text().notNull(),
+    lastSignInAt: timestampColumn(),
+    createdAt: timestampColumn().notNull().defaultNow(),
+    updatedAt: timestampColumn().notNull().defaultNow(),
+    version: integer().notNull().default(1)
+  },
+  (t) => [
+    // Emails are unique across the system: sign-in names no workspace.
+    uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    unique('users_workspace_id_id_key').on(t.workspaceId, t.id)
+  ]
+)
