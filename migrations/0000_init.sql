@@ -28,6 +28,7 @@ CREATE TABLE "users" (
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"version" integer DEFAULT 1 NOT NULL,
+	"deleted_at" timestamp (3) with time zone,
 	CONSTRAINT "users_workspace_id_id_key" UNIQUE("workspace_id","id")
 );
 --> statement-breakpoint

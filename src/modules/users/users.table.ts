@@ -16,7 +16,9 @@ export const users = pgTable(
     lastSignInAt: timestampColumn(),
     createdAt: timestampColumn().notNull().defaultNow(),
     updatedAt: timestampColumn().notNull().defaultNow(),
-    version: integer().notNull().default(1)
+    version: integer().notNull().default(1),
+    // Users are deactivated, never deleted: they own records and history.
+    deletedAt: timestampColumn()
   },
   (t) => [
     // Emails are unique across the system: sign-in names no workspace.

@@ -1,0 +1,42 @@
+import type { FieldError } from './errors.js'
+
+/**
+ * Database constraint violations the API can explain. A unique index that
+ * guards a field (a contact's email, a product's SKU) is registered here by
+ * its module, so a race the pre-checks lost still answers a clear 409.
+ */
+
+interface UniqueRule { pointer: string, message: string }
+
+const uniqueRules = new Map<string, UniqueRule>()
+
+export function registerUniqueConstraint (constraint: string, rule: UniqueRule) {
+  uniqueRules.set(constraint, rule)
+}
+
+interface PgError { code?: unknown, constraint?: unknown, severity?: unknown }
+
+export function constraintProblem (
+  error: unknown
+): { status: number, code: string, detail: string, errors?: FieldError[] } | undefined {
+  const e = error as PgError
+  if (typeof e.code !== 'string' || typeof e.severity !== 'string') return undefined
+  switch (e.code) {
+    case '23505': {
+      const rule = typeof e.constraint === 'string' ? uniqueRules.get(e.constraint) : undefined
+      if (rule === undefined) return { status: 409, code: 'CRM_DUPLICATE', detail: 'a record with these values already exists' }
+      return { status: 409, code: 'CRM_DUPLICATE', detail: rule.message, errors: [rule] }
+    }
+    case '23503':
+      return { status: 422, code: 'CRM_INVALID_REFERENCE', detail: 'a referenced record does not exist' }
+    case '40001':
+    case '40P01':
+      return { status: 409, code: 'CRM_CONFLICT', detail: 'the record was changed concurrently; retry the request' }
+    case '22003':
+      return { status: 400, code: 'CRM_VALIDATION_ERROR', detail: 'a number is out of range' }
+    case '57014':
+      return { status: 503, code: 'CRM_SERVICE_UNAVAILABLE', detail: 'the request took too long; retry later' }
+    default:
+      return undefined
+  }
+}

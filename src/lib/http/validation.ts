@@ -1,0 +1,30 @@
+import { Ajv, type Options } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifySchemaCompiler } from 'fastify'
+
+/**
+ * Bodies are validated strictly: no type coercion ("5" is not 5) and no
+ * silent stripping of unknown properties (they are refused). Query strings,
+ * path parameters and headers arrive as text, so there numbers and booleans
+ * are coerced from their text form.
+ */
+const common: Options = {
+  removeAdditional: false,
+  useDefaults: true,
+  allErrors: true,
+  strict: false
+}
+
+function makeAjv (coerceTypes: boolean) {
+  const ajv = new Ajv({ ...common, coerceTypes })
+  addFormats.default(ajv)
+  return ajv
+}
+
+const bodyAjv = makeAjv(false)
+const textAjv = makeAjv(true)
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : textAjv
+  return ajv.compile(schema as object)
+}

@@ -1,0 +1,127 @@
+import { and, count, eq, inArray, type SQL } from 'drizzle-orm'
+import type { Executor } from '../../db/pool.js'
+import { afterCursor, cursorValues, orderBy } from '../list/keyset.js'
+import { decodeCursor, encodeCursor } from '../list/cursor.js'
+import { filterConditions, textSearch } from '../list/filters.js'
+import { parseSort } from '../list/sort.js'
+import { executePrepared } from '../records/prepared.js'
+import { scoped } from '../records/tenant.js'
+import type { AnyResourceDefinition, ReferenceTarget, ResourceDefinition, Row } from './resource.js'
+
+/**
+ * Generic, tenant-scoped reads of a resource. Every function takes the
+ * workspace id and adds it to the query itself; a row of another workspace
+ * is simply not found.
+ */
+
+/** The live row, or undefined when absent, deleted or of another workspace. */
+export async function getRecord<R extends Row> (
+  db: Executor,
+  def: ResourceDefinition<R>,
+  workspaceId: string,
+  id: string
+): Promise<R | undefined> {
+  const query = db.select().from(def.table).where(scoped(def.table, workspaceId, eq(def.table.id, id))).limit(1)
+  const rows = await executePrepared(query, `get_${def.plural}`)
+  return rows[0] as R | undefined
+}
+
+/** Like getRecord, and locks the row until the transaction ends. */
+export async function lockRecord<R extends Row> (
+  tx: Executor,
+  def: ResourceDefinition<R>,
+  workspaceId: string,
+  id: string
+): Promise<R | undefined> {
+  const rows = await tx
+    .select()
+    .from(def.table)
+    .where(scoped(def.table, workspaceId, eq(def.table.id, id)))
+    .for('update')
+  return rows[0] as R | undefined
+}
+
+export interface ListQuery {
+  limit?: number
+  cursor?: string
+  sort?: string
+  q?: string
+  [filter: string]: unknown
+}
+
+export const DEFAULT_LIMIT = 50
+export const MAX_LIMIT = 200
+
+/**
+ * One keyset page. `extra` narrows the list further (a parent's children).
+ * Fetches one row more than asked to know whether a next page exists.
+ */
+export async function listRecords<R extends Row> (
+  db: Executor,
+  def: ResourceDefinition<R>,
+  workspaceId: string,
+  query: ListQuery,
+  extra?: SQL
+): Promise<{ rows: R[], nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const { keys, canonical } = parseSort(query.sort, def.sortable, def.table.id)
+  const conditions: (SQL | undefined)[] = [
+    ...filterConditions(def.filters, query),
+    textSearch(def.searchColumns, query.q),
+    extra
+  ]
+  if (query.cursor !== undefined) {
+    conditions.push(afterCursor(keys, decodeCursor(query.cursor, canonical, keys.length)))
+  }
+  const select = db
+    .select()
+    .from(def.table)
+    .where(scoped(def.table, workspaceId, ...conditions))
+    .orderBy(...orderBy(keys))
+    .limit(limit + 1)
+  const rows = (await executePrepared(select, `list_${def.plural}`)) as R[]
+  if (rows.length <= limit) return { rows, nextCursor: null }
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1] as R
+  return { rows: page, nextCursor: encodeCursor({ sort: canonical, values: cursorValues(keys, last) }) }
+}
+
+/**
+ * The ids among `ids` that name no live row of the target in the workspace.
+ * Found rows are locked FOR SHARE, so a concurrent delete waits for this
+ * transaction and then sees the new reference.
+ */
+export async function missingReferences (
+  tx: Executor,
+  target: ReferenceTarget,
+  workspaceId: string,
+  ids: string[]
+): Promise<Set<string>> {
+  const table = target.table
+  const rows = await tx
+    .select({ id: table.id })
+    .from(table)
+    .where(scoped(table, workspaceId, inArray(table.id, ids), target.condition))
+    .for('share')
+  const found = new Set(rows.map((r) => r.id as string))
+  return new Set(ids.filter((id) => !found.has(id)))
+}
+
+/** How many live rows of each inbound reference point at the record. */
+export async function countInbound (
+  tx: Executor,
+  def: AnyResourceDefinition,
+  workspaceId: string,
+  id: string
+): Promise<{ label: string, count: number }[]> {
+  const out: { label: string, count: number }[] = []
+  for (const ref of def.referencedBy) {
+    const table = ref.table()
+    const [row] = await tx
+      .select({ n: count() })
+      .from(table)
+      .where(and(scoped(table, workspaceId), eq(ref.column(), id)))
+    if (row !== undefined && row.n > 0) out.push({ label: ref.label, count: row.n })
+  }
+  return out
+}

@@ -1,0 +1,112 @@
+import type { Database } from '../../db/pool.js'
+import {
+  ConflictError,
+  InvalidReferenceError,
+  PreconditionFailedError,
+  withFieldErrors,
+  type FieldError
+} from '../errors.js'
+import { deleteRecord, insertRecord, updateRecord } from '../records/record-writer.js'
+import type { Tenant, WriteContext } from '../records/tenant.js'
+import { notFound } from './resource.errors.js'
+import { countInbound, lockRecord, missingReferences } from './resource.queries.js'
+import type { AnyResourceDefinition, ResourceDefinition, Row } from './resource.js'
+
+/**
+ * The generic writes of a resource, each one transaction: load and lock,
+ * check the precondition and the references, write through the record
+ * writer. Module hooks (prepareCreate, prepareUpdate) run inside it.
+ */
+
+export async function createResource<R extends Row> (
+  db: Database,
+  def: ResourceDefinition<R>,
+  tenant: Tenant,
+  body: unknown
+): Promise<R> {
+  return db.transaction(async (tx) => {
+    const ctx: WriteContext = { tx, tenant }
+    const values = await def.prepareCreate(ctx, body)
+    await checkReferences(ctx, def, values)
+    return insertRecord<R>(ctx, def.table, values)
+  })
+}
+
+export async function updateResource<R extends Row> (
+  db: Database,
+  def: ResourceDefinition<R>,
+  tenant: Tenant,
+  id: string,
+  patch: unknown,
+  ifMatch: string | undefined
+): Promise<R> {
+  return db.transaction(async (tx) => {
+    const ctx: WriteContext = { tx, tenant }
+    const current = await lockRecord(tx, def, tenant.workspaceId, id)
+    if (current === undefined) throw notFound(def, id)
+    checkPrecondition(ifMatch, current.version)
+    const changes = await def.prepareUpdate(ctx, current, patch)
+    await checkReferences(ctx, def, changes, current)
+    return updateRecord<R>(ctx, def.table, current, changes)
+  })
+}
+
+export async function deleteResource<R extends Row> (
+  db: Database,
+  def: ResourceDefinition<R>,
+  tenant: Tenant,
+  id: string,
+  ifMatch: string | undefined
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const ctx: WriteContext = { tx, tenant }
+    const current = await lockRecord(tx, def, tenant.workspaceId, id)
+    if (current === undefined) throw notFound(def, id)
+    checkPrecondition(ifMatch, current.version)
+    const inbound = await countInbound(tx, def, tenant.workspaceId, id)
+    if (inbound.length > 0) {
+      const list = inbound.map((r) => `${r.count} ${r.label}`).join(', ')
+      throw new ConflictError(`${def.name} ${id} is still referenced by ${list}; remove those references first`)
+    }
+    await deleteRecord(ctx, def.table, current)
+  })
+}
+
+/** ETags are the version in quotes; If-Match may list several, or be `*`. */
+export function etag (version: number): string {
+  return `"${version}"`
+}
+
+export function checkPrecondition (ifMatch: string | undefined, version: number) {
+  if (ifMatch === undefined) return
+  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''))
+  if (tags.includes('*') || tags.includes(etag(version))) return
+  throw new PreconditionFailedError(ifMatch, etag(version))
+}
+
+/**
+ * Every reference the write sets must name a live record of the caller's
+ * workspace; one that does not fails just like an id never used.
+ */
+async function checkReferences (
+  ctx: WriteContext,
+  def: AnyResourceDefinition,
+  values: Record<string, unknown>,
+  current?: Row
+) {
+  const errors: FieldError[] = []
+  for (const ref of def.references) {
+    const id = values[ref.field]
+    if (typeof id !== 'string' || (current !== undefined && current[ref.field] === id)) continue
+    const target = ref.target()
+    const missing = await missingReferences(ctx.tx, target, ctx.tenant.workspaceId, [id])
+    if (missing.size > 0) {
+      const why = target.conditionMessage === undefined ? '' : ` (${target.conditionMessage})`
+      errors.push({ pointer: `/${ref.field}`, message: `no ${target.name} with id ${id}${why}` })
+    }
+  }
+  if (errors.length > 0) {
+    const detail = errors.map((e) => `${e.pointer.slice(1)}: ${e.message}`).join('; ')
+    throw withFieldErrors(new InvalidReferenceError(detail), errors)
+  }
+}

@@ -1,0 +1,81 @@
+import type { SQL } from 'drizzle-orm'
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core'
+import type { TSchema } from 'typebox'
+import type { FilterDefinition } from '../list/filters.js'
+import type { SortableField } from '../list/sort.js'
+import type { TenantTable, WriteContext } from '../records/tenant.js'
+
+export type ResourceTable = PgTable & TenantTable & {
+  createdAt: AnyPgColumn
+  updatedAt: AnyPgColumn
+  version: AnyPgColumn
+}
+
+/** A record another record may point at: a live row of the same workspace. */
+export interface ReferenceTarget {
+  name: string
+  table: PgTable & TenantTable
+  /** Extra condition the target must meet, such as an active user. */
+  condition?: SQL
+  /** Why a row failing `condition` is refused. */
+  conditionMessage?: string
+}
+
+export interface Reference {
+  field: string
+  target: () => ReferenceTarget
+}
+
+/** Rows elsewhere that point at this resource and keep it from being deleted. */
+export interface InboundReference {
+  label: string
+  table: () => PgTable & TenantTable
+  column: () => AnyPgColumn
+}
+
+export type Row = Record<string, unknown> & { id: string, version: number }
+
+/**
+ * Everything the generic routes and queries need to know of one resource.
+ * A module writes one of these; list, get, create, update and delete, their
+ * OpenAPI and their tenancy follow from it.
+ */
+export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknown, U = unknown> {
+  /** singular, lower case: 'account', 'opportunity' */
+  name: string
+  /** URL segment and plural: 'accounts' */
+  plural: string
+  /** For error codes: 'ACCOUNT' gives CRM_ACCOUNT_NOT_FOUND. */
+  code: string
+  /** OpenAPI operation nouns: Account, Accounts. */
+  noun: string
+  nounPlural: string
+  tag: string
+  table: ResourceTable
+  schemas: {
+    record: TSchema
+    create: TSchema
+    update: TSchema
+  }
+  descriptions?: {
+    create?: string
+    update?: string
+    delete?: string
+    list?: string
+  }
+  sortable: Record<string, SortableField>
+  filters: readonly FilterDefinition[]
+  searchColumns: readonly AnyPgColumn[]
+  searchDescription: string
+  references: readonly Reference[]
+  referencedBy: readonly InboundReference[]
+  toDto: (row: R) => D
+  /** Values of a new row from the validated body (defaults, derived fields). */
+  prepareCreate: (ctx: WriteContext, body: C) => Promise<Record<string, unknown>>
+  /** The changes a validated patch makes to the locked current row. */
+  prepareUpdate: (ctx: WriteContext, current: R, patch: U) => Promise<Record<string, unknown>>
+}
+
+/** Any resource, for the generic helpers that do not touch its row type. */
+// biome-ignore lint/suspicious/noExplicitAny: the row type is invariant (used in and out), so only any fits every resource
+export type AnyResourceDefinition = ResourceDefinition<any, any, any, any>

@@ -1,0 +1,17 @@
+/** The contract's version: minor for additions, a new /vN for breaking changes. */
+export const API_VERSION = '1.0.0'
+
+export const API_TAGS = [
+  { name: 'Auth', description: 'Sign-up, sign-in and the current caller' },
+  { name: 'Users', description: 'People who sign in to the workspace (admins manage them)' },
+  { name: 'API keys', description: 'Long-lived secrets for integrations; shown once at creation' },
+  { name: 'Accounts', description: 'Organizations the business deals with' },
+  { name: 'Contacts', description: 'People, usually at an account' },
+  { name: 'Leads', description: 'Prospects not yet qualified' },
+  { name: 'Opportunities', description: 'Potential sales moving through the pipeline' },
+  { name: 'Opportunity stages', description: 'The workspace pipeline' },
+  { name: 'Products', description: 'The catalogue' },
+  { name: 'Cases', description: 'Support requests' },
+  { name: 'Campaigns', description: 'Marketing campaigns' },
+  { name: 'Health', description: 'Liveness and readiness for orchestrators' }
+]
