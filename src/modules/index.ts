@@ -2,6 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import { accountsRoutes } from './accounts/accounts.routes.js'
 import { apiKeysRoutes } from './api-keys/api-keys.routes.js'
 import { authRoutes } from './auth/auth.routes.js'
+import { campaignsRoutes } from './campaigns/campaigns.routes.js'
+import { casesRoutes } from './cases/cases.routes.js'
+import { contactsRoutes } from './contacts/contacts.routes.js'
+import { leadsRoutes } from './leads/leads.routes.js'
+import { opportunitiesRoutes } from './opportunities/opportunities.routes.js'
+import { opportunityStagesRoutes } from './opportunity-stages/opportunity-stages.routes.js'
+import { productsRoutes } from './products/products.routes.js'
 import { usersRoutes } from './users/users.routes.js'
 
 /**
@@ -13,7 +20,14 @@ const MODULES: ((app: FastifyInstance) => Promise<void>)[] = [
   usersRoutes,
   authRoutes,
   apiKeysRoutes,
-  accountsRoutes
+  accountsRoutes,
+  contactsRoutes,
+  leadsRoutes,
+  opportunityStagesRoutes,
+  opportunitiesRoutes,
+  productsRoutes,
+  casesRoutes,
+  campaignsRoutes
 ]
 
 export async function registerModules (app: FastifyInstance) {
