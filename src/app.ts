@@ -8,7 +8,7 @@ import { registerModules } from './modules/index.js'
 import authPlugin from './plugins/auth.plugin.js'
 import { healthRoutes } from './plugins/health.routes.js'
 import idempotencyPlugin from './plugins/idempotency/idempotency.plugin.js'
-import problemPlugin from './plugins/problem.plugin.js'
+import problemPlugin, { mapError, problemBody, sendProblem } from './plugins/problem.plugin.js'
 import swaggerPlugin from './plugins/swagger.plugin.js'
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -30,9 +30,17 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     forceCloseConnections: 'idle',
+    // Refusals raised by the router itself (bad percent-encoding, an
+    // over-long parameter) skip the error handler; answer them alike.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id)
+      return sendProblem(reply, problemBody(mapError(error), request))
+    },
     return503OnClosing: true
   })
   app.setValidatorCompiler(validatorCompiler)
+  // Only JSON bodies are accepted; anything else is a 415.
+  app.removeContentTypeParser(['text/plain'])
   app.decorate('deps', { ...deps, db: deps.database.db })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)

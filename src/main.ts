@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { type Config, ConfigError, loadConfig } from './config.js'
 import { runMigrations } from './db/migrate.js'
 import type { AppDeps } from './deps.js'
 import { createLogger } from './logger.js'
@@ -14,7 +14,7 @@ import { startWorkers } from './worker.js'
  * everything in order on SIGTERM or SIGINT, under SHUTDOWN_TIMEOUT_MS.
  */
 async function main () {
-  let config
+  let config: Config
   try {
     config = loadConfig(process.env)
   } catch (err) {

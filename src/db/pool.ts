@@ -34,5 +34,6 @@ export function createDatabase (
   })
   pool.on('error', (err) => options.logger.warn({ err }, 'idle database client failed'))
   const db = drizzle(pool, { schema, casing: 'snake_case' })
-  return { pool, db, close: () => pool.end() }
+  let closing: Promise<void> | undefined
+  return { pool, db, close: () => (closing ??= pool.end()) }
 }

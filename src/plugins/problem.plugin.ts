@@ -43,7 +43,8 @@ const FASTIFY_CODES: Record<string, { code: string, detail?: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'CRM_BAD_REQUEST', detail: 'Content-Length does not match the body' },
   FST_ERR_BAD_URL: { code: 'CRM_BAD_REQUEST', detail: 'the URL is not valid (bad percent-encoding)' },
   FST_ERR_CTP_INVALID_TYPE: { code: 'CRM_BAD_REQUEST', detail: 'the Content-Type header is not valid' },
-  FST_ERR_INVALID_URL: { code: 'CRM_BAD_REQUEST', detail: 'the URL is not valid' }
+  FST_ERR_INVALID_URL: { code: 'CRM_BAD_REQUEST', detail: 'the URL is not valid' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'CRM_URI_TOO_LONG', detail: 'a path parameter is longer than allowed' }
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -81,16 +82,24 @@ function messageOf (error: AjvError): string {
   return error.message ?? 'is not valid'
 }
 
+/**
+ * A nullable field is `anyOf [value, null]`: a bad value fails every branch
+ * and once more as anyOf. Keep the value branch's first message only.
+ */
+function isNoise (v: AjvError, all: AjvError[]): boolean {
+  const sameSpot = all.filter((o) => o !== v && o.instancePath === v.instancePath && o.keyword !== 'anyOf')
+  if (v.keyword === 'anyOf') return sameSpot.length > 0
+  return v.keyword === 'type' && v.params.type === 'null' && sameSpot.some((o) => !(o.keyword === 'type' && o.params.type === 'null'))
+}
+
 export function validationProblem (context: string, validation: AjvError[]): Mapped {
   const seen = new Set<string>()
   const errors: FieldError[] = []
   for (const v of validation) {
-    // anyOf branches (a value or null) repeat one failure; keep the first.
+    if (isNoise(v, validation)) continue
     const e = { pointer: pointerOf(context, v), message: messageOf(v) }
-    if (v.keyword === 'anyOf' && errors.some((x) => x.pointer === e.pointer)) continue
-    const key = `${e.pointer} ${e.message}`
-    if (seen.has(key)) continue
-    seen.add(key)
+    if (seen.has(e.pointer)) continue
+    seen.add(e.pointer)
     errors.push(e)
   }
   const where = context === 'body' ? 'body' : context

@@ -1,0 +1,195 @@
+import type { LightMyRequestResponse } from 'fastify'
+import t from 'tap'
+import { createWorkspace } from '../fixtures/workspaces.js'
+import { buildTestApp } from '../helper.js'
+
+const PROBLEM = 'application/problem+json; charset=utf-8'
+
+t.test('every refusal before a route runs is problem+json', async (t) => {
+  const app = await buildTestApp(t)
+  const ws = await createWorkspace(app)
+  const auth = { authorization: `Bearer ${ws.token}` }
+
+  const cases: { name: string, status: number, code: string, res: () => Promise<LightMyRequestResponse> }[] = [
+    {
+      name: 'unknown route',
+      status: 404,
+      code: 'CRM_ROUTE_NOT_FOUND',
+      res: () => app.inject({ method: 'GET', url: '/v1/nothing-here', headers: auth })
+    },
+    {
+      name: 'malformed JSON',
+      status: 400,
+      code: 'CRM_BAD_REQUEST',
+      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name": ' })
+    },
+    {
+      name: 'wrong content type',
+      status: 415,
+      code: 'CRM_UNSUPPORTED_MEDIA_TYPE',
+      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'name=x' })
+    },
+    {
+      name: 'body too large',
+      status: 413,
+      code: 'CRM_PAYLOAD_TOO_LARGE',
+      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(1_100_000) }) })
+    },
+    {
+      name: 'bad percent-encoding',
+      status: 400,
+      code: 'CRM_BAD_REQUEST',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts/%E0%A4%A', headers: auth })
+    },
+    {
+      name: 'over-long path parameter',
+      status: 414,
+      code: 'CRM_URI_TOO_LONG',
+      res: () => app.inject({ method: 'GET', url: `/v1/accounts/${'a'.repeat(500)}`, headers: auth })
+    },
+    {
+      name: 'malformed id',
+      status: 400,
+      code: 'CRM_VALIDATION_ERROR',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts/not-a-uuid', headers: auth })
+    },
+    {
+      name: 'limit=Infinity',
+      status: 400,
+      code: 'CRM_VALIDATION_ERROR',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?limit=Infinity', headers: auth })
+    },
+    {
+      name: 'limit=1e400',
+      status: 400,
+      code: 'CRM_VALIDATION_ERROR',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?limit=1e400', headers: auth })
+    },
+    {
+      name: 'limit over 200',
+      status: 400,
+      code: 'CRM_VALIDATION_ERROR',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?limit=201', headers: auth })
+    },
+    {
+      name: 'numberOfEmployeesMin=1e400',
+      status: 400,
+      code: 'CRM_VALIDATION_ERROR',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?numberOfEmployeesMin=1e400', headers: auth })
+    },
+    {
+      name: 'unknown query parameter',
+      status: 400,
+      code: 'CRM_VALIDATION_ERROR',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?colour=red', headers: auth })
+    },
+    {
+      name: 'unknown sort field',
+      status: 400,
+      code: 'CRM_BAD_REQUEST',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?sort=-colour', headers: auth })
+    },
+    {
+      name: 'forged cursor',
+      status: 400,
+      code: 'CRM_BAD_REQUEST',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts?cursor=bm9wZQ', headers: auth })
+    },
+    {
+      name: 'empty JSON body',
+      status: 400,
+      code: 'CRM_BAD_REQUEST',
+      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'application/json' }, payload: '' })
+    },
+    {
+      name: 'no credentials',
+      status: 401,
+      code: 'CRM_UNAUTHORIZED',
+      res: () => app.inject({ method: 'GET', url: '/v1/accounts' })
+    }
+  ]
+
+  for (const c of cases) {
+    const res = await c.res()
+    t.equal(res.statusCode, c.status, `${c.name}: status`)
+    t.equal(res.headers['content-type'], PROBLEM, `${c.name}: content type`)
+    const body = res.json()
+    t.equal(body.code, c.code, `${c.name}: code`)
+    t.equal(body.status, c.status, `${c.name}: status in body`)
+    t.match(body.type, /^\/problems\/[a-z-]+$/, `${c.name}: type`)
+    t.type(body.title, 'string', `${c.name}: title`)
+    t.type(body.detail, 'string', `${c.name}: detail`)
+    t.type(body.instance, 'string', `${c.name}: instance`)
+    t.equal(body.requestId, res.headers['x-request-id'], `${c.name}: request id`)
+  }
+})
+
+t.test('a validation problem points at every field', async (t) => {
+  const app = await buildTestApp(t)
+  const ws = await createWorkspace(app)
+  const res = await ws.request({
+    method: 'POST',
+    url: '/v1/accounts',
+    payload: { website: 'not a url', colour: 'red', id: '3f0e0c8e-6b7a-4d4c-9a43-2f1a8f3b9c11' }
+  })
+  t.equal(res.statusCode, 400)
+  const body = res.json()
+  t.same(body, {
+    type: '/problems/validation-error',
+    title: 'Validation error',
+    status: 400,
+    detail: body.detail,
+    instance: '/v1/accounts',
+    code: 'CRM_VALIDATION_ERROR',
+    requestId: res.headers['x-request-id'],
+    errors: body.errors
+  })
+  const pointers = body.errors.map((e: { pointer: string }) => e.pointer).sort()
+  t.same(pointers, ['/colour', '/id', '/name', '/website'])
+  t.equal(body.errors.find((e: { pointer: string }) => e.pointer === '/colour').message, 'is not a known property')
+  t.equal(body.errors.find((e: { pointer: string }) => e.pointer === '/name').message, 'is required')
+})
+
+t.test('a 500 reveals nothing but the request id', async (t) => {
+  const app = await buildTestApp(t)
+  const ws = await createWorkspace(app)
+  // A closed pool makes every query fail inside the handler.
+  await app.deps.database.close()
+  const res = await ws.request({ method: 'GET', url: '/v1/accounts' })
+  t.equal(res.statusCode, 500)
+  t.equal(res.headers['content-type'], PROBLEM)
+  const body = res.json()
+  t.same(body, {
+    type: '/problems/internal-error',
+    title: 'Internal error',
+    status: 500,
+    detail: 'An unexpected error occurred',
+    instance: '/v1/accounts',
+    code: 'CRM_INTERNAL_ERROR',
+    requestId: res.headers['x-request-id']
+  })
+})
+
+t.test('the caller\'s sane request id is echoed, a hostile one replaced', async (t) => {
+  const app = await buildTestApp(t)
+  const sane = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } })
+  t.equal(sane.headers['x-request-id'], 'abc-123')
+  const hostile = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\u0000<script>' } })
+  t.not(hostile.headers['x-request-id'], 'a b\u0000<script>')
+  t.match(hostile.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+})
+
+t.test('CORS allows the configured origins and exposes the documented headers', async (t) => {
+  const app = await buildTestApp(t)
+  const allowed = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/accounts',
+    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' }
+  })
+  t.equal(allowed.statusCode, 204)
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com')
+  const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://app.example.com' } })
+  t.match(String(simple.headers['access-control-expose-headers']), /ETag.*Location.*X-Request-Id/)
+  const other = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } })
+  t.equal(other.headers['access-control-allow-origin'], undefined)
+})
