@@ -43,7 +43,7 @@ export async function startWorkers (deps: AppDeps, redisUrl: string): Promise<Ru
 
   for (const job of JOBS) {
     if (job.schedule === undefined) continue
-    const queue = deps.queues[job.queue]
+    const queue = deps.queues.get(job.queue)
     await queue.upsertJobScheduler(job.schedule.id, { every: job.schedule.every }, { name: job.name, data: {} })
   }
   deps.logger.info({ queues: Object.values(QUEUE_NAMES) }, 'workers started')

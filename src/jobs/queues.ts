@@ -15,24 +15,36 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES]
 
 export interface Queues {
   prefix: string
-  maintenance: Queue
+  get: (name: QueueName) => Queue
   close: () => Promise<void>
 }
 
-/** Producers share one connection; they fail fast rather than queue commands offline. */
+const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5000 }
+}
+
+/**
+ * Producers share one connection. Queues are opened on first use, so
+ * building the app (for the OpenAPI document, or a test) connects nothing.
+ */
 export function createQueues (connection: Redis, prefix = QUEUE_PREFIX): Queues {
-  const defaultJobOptions = {
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 24 * 3600, count: 1000 },
-    removeOnFail: { age: 7 * 24 * 3600, count: 5000 }
-  }
-  const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix, defaultJobOptions })
+  const open = new Map<QueueName, Queue>()
   return {
     prefix,
-    maintenance,
-    close: async () => {
-      await maintenance.close()
+    get (name) {
+      let queue = open.get(name)
+      if (queue === undefined) {
+        queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })
+        open.set(name, queue)
+      }
+      return queue
+    },
+    async close () {
+      await Promise.all([...open.values()].map((q) => q.close()))
+      open.clear()
     }
   }
 }

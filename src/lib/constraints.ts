@@ -19,7 +19,11 @@ interface PgError { code?: unknown, constraint?: unknown, severity?: unknown }
 export function constraintProblem (
   error: unknown
 ): { status: number, code: string, detail: string, errors?: FieldError[] } | undefined {
-  const e = error as PgError
+  // Drizzle wraps driver errors; the Postgres error is the cause.
+  let e = error as PgError & { cause?: unknown }
+  for (let depth = 0; depth < 3 && typeof e.severity !== 'string' && e.cause != null; depth++) {
+    e = e.cause as PgError & { cause?: unknown }
+  }
   if (typeof e.code !== 'string' || typeof e.severity !== 'string') return undefined
   switch (e.code) {
     case '23505': {

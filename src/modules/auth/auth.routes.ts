@@ -88,8 +88,7 @@ export async function authRoutes (app: FastifyInstance) {
     if (user === undefined || !ok || !user.isActive) throw new UnauthorizedError('the email or the password is wrong')
     const workspace = await getWorkspace(app.deps.db, user.workspaceId)
     if (workspace === undefined) throw new UnauthorizedError('the email or the password is wrong')
-    await recordSignIn(app.deps.db, user.id)
-    return tokenAnswer(user, workspace)
+    return tokenAnswer(await recordSignIn(app.deps.db, user.id), workspace)
   })
 
   app.get('/v1/me', {

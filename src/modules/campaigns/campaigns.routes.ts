@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { registerResourceRoutes } from '../../lib/resource/resource.routes.js'
+import { campaignResource } from './campaigns.resource.js'
 
-// Being written now; registered so that modules/index.ts stays stable.
-export async function campaignsRoutes (_app: FastifyInstance) {}
+export async function campaignsRoutes (app: FastifyInstance) {
+  app.addSchema(campaignResource.schemas.record)
+  registerResourceRoutes(app, campaignResource)
+}

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { registerResourceRoutes } from '../../lib/resource/resource.routes.js'
+import { caseResource } from './cases.resource.js'
 
-// Being written now; registered so that modules/index.ts stays stable.
-export async function casesRoutes (_app: FastifyInstance) {}
+export async function casesRoutes (app: FastifyInstance) {
+  app.addSchema(caseResource.schemas.record)
+  registerResourceRoutes(app, caseResource)
+}

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { registerResourceRoutes } from '../../lib/resource/resource.routes.js'
+import { contactResource } from './contacts.resource.js'
 
-// Being written now; registered so that modules/index.ts stays stable.
-export async function contactsRoutes (_app: FastifyInstance) {}
+export async function contactsRoutes (app: FastifyInstance) {
+  app.addSchema(contactResource.schemas.record)
+  registerResourceRoutes(app, contactResource)
+}

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { registerResourceRoutes } from '../../lib/resource/resource.routes.js'
+import { leadResource } from './leads.resource.js'
 
-// Being written now; registered so that modules/index.ts stays stable.
-export async function leadsRoutes (_app: FastifyInstance) {}
+export async function leadsRoutes (app: FastifyInstance) {
+  app.addSchema(leadResource.schemas.record)
+  registerResourceRoutes(app, leadResource)
+}

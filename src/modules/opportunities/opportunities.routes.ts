@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { registerResourceRoutes } from '../../lib/resource/resource.routes.js'
+import { opportunityResource } from './opportunities.resource.js'
 
-// Being written now; registered so that modules/index.ts stays stable.
-export async function opportunitiesRoutes (_app: FastifyInstance) {}
+export async function opportunitiesRoutes (app: FastifyInstance) {
+  app.addSchema(opportunityResource.schemas.record)
+  registerResourceRoutes(app, opportunityResource)
+}

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { registerResourceRoutes } from '../../lib/resource/resource.routes.js'
+import { productResource } from './products.resource.js'
 
-// Being written now; registered so that modules/index.ts stays stable.
-export async function productsRoutes (_app: FastifyInstance) {}
+export async function productsRoutes (app: FastifyInstance) {
+  app.addSchema(productResource.schemas.record)
+  registerResourceRoutes(app, productResource)
+}

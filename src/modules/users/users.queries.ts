@@ -18,6 +18,7 @@ export async function insertUser (
   return row as UserRow
 }
 
-export async function recordSignIn (db: Executor, id: string) {
-  await db.update(users).set({ lastSignInAt: new Date() }).where(sql`${users.id} = ${id}`)
+export async function recordSignIn (db: Executor, id: string): Promise<UserRow> {
+  const [row] = await db.update(users).set({ lastSignInAt: new Date() }).where(sql`${users.id} = ${id}`).returning()
+  return row as UserRow
 }

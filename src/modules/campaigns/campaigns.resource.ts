@@ -1,0 +1,123 @@
+import { sql } from 'drizzle-orm'
+import { UnprocessableError, withFieldErrors } from '../../lib/errors.js'
+import type { WriteContext } from '../../lib/records/tenant.js'
+import { moneyFields, pickFields } from '../../lib/resource/resource.fields.js'
+import { recordToDto } from '../../lib/resource/resource.schemas.js'
+import type { ReferenceTarget, ResourceDefinition, Row } from '../../lib/resource/resource.js'
+import { leads } from '../leads/leads.table.js'
+import { opportunities } from '../opportunities/opportunities.table.js'
+import { activeUser } from '../users/users.references.js'
+import { getWorkspace } from '../workspaces/workspaces.queries.js'
+import {
+  type Campaign,
+  CAMPAIGN_STATUSES,
+  CAMPAIGN_TYPES,
+  campaignSchemas
+} from './campaigns.schemas.js'
+import { campaigns } from './campaigns.table.js'
+
+type CampaignRow = typeof campaigns.$inferSelect & Row
+
+const PLAIN = [
+  'name', 'type', 'status', 'startDate', 'endDate', 'budget', 'actualCost', 'expectedRevenue',
+  'currency', 'parentCampaignId', 'ownerId', 'description', 'subject', 'fromName', 'fromEmail',
+  'replyTo', 'htmlBody', 'textBody'
+] as const
+const MONEY = ['budget', 'actualCost', 'expectedRevenue'] as const
+
+/** A live campaign of the caller's workspace (a lead's or opportunity's campaignId). */
+export const campaignTarget = (): ReferenceTarget => ({ name: 'campaign', table: campaigns })
+
+/** Refuses a parent that is the campaign itself or one of its descendants. */
+async function assertNoCycle (ctx: WriteContext, id: string, parentId: string) {
+  const result = await ctx.tx.execute<{ id: string }>(sql`
+    with recursive ancestors(id) as (
+      select ${parentId}::uuid
+      union
+      select c.parent_campaign_id from campaigns c join ancestors on c.id = ancestors.id
+      where c.workspace_id = ${ctx.tenant.workspaceId} and c.parent_campaign_id is not null
+    )
+    select id from ancestors where id = ${id}::uuid limit 1`)
+  if (result.rows.length > 0) {
+    const message = 'a campaign cannot be its own parent or a parent of its parent'
+    throw withFieldErrors(new UnprocessableError(message), [{ pointer: '/parentCampaignId', message }])
+  }
+}
+
+/** Calendar dates as YYYY-MM-DD compare correctly as strings. */
+function assertDateOrder (startDate: string | null | undefined, endDate: string | null | undefined) {
+  if (startDate == null || endDate == null || endDate >= startDate) return
+  const message = `endDate ${endDate} is before startDate ${startDate}`
+  throw withFieldErrors(new UnprocessableError(message), [{ pointer: '/endDate', message }])
+}
+
+export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
+  name: 'campaign',
+  plural: 'campaigns',
+  code: 'CAMPAIGN',
+  noun: 'Campaign',
+  nounPlural: 'Campaigns',
+  tag: 'Campaigns',
+  table: campaigns,
+  schemas: campaignSchemas,
+  descriptions: {
+    create: 'Creates a campaign. `status` defaults to planned, `currency` to the workspace currency ' +
+      'and `ownerId` to the caller; `endDate` may not be before `startDate` (422).',
+    update: 'Merges the body into the campaign (RFC 7396): absent fields stay, `null` clears an ' +
+      'optional field. The dates are checked on the merged result, and `parentCampaignId` may not ' +
+      'name the campaign itself or one of its descendants (422). With If-Match, a stale ETag ' +
+      'answers 412 and changes nothing.',
+    delete: 'Deletes the campaign. A campaign that live leads, opportunities or child campaigns still ' +
+      'refer to is not deleted: the answer is 409 and names them.'
+  },
+  sortable: {
+    createdAt: { column: campaigns.createdAt, kind: 'timestamp', nullable: false },
+    updatedAt: { column: campaigns.updatedAt, kind: 'timestamp', nullable: false },
+    name: { column: campaigns.name, kind: 'text', nullable: false },
+    startDate: { column: campaigns.startDate, kind: 'date', nullable: true },
+    endDate: { column: campaigns.endDate, kind: 'date', nullable: true },
+    budget: { column: campaigns.budget, kind: 'number', nullable: true }
+  },
+  filters: [
+    { kind: 'enum', name: 'type', column: campaigns.type, values: CAMPAIGN_TYPES },
+    { kind: 'enum', name: 'status', column: campaigns.status, values: CAMPAIGN_STATUSES },
+    { kind: 'uuid', name: 'ownerId', column: campaigns.ownerId },
+    { kind: 'uuid', name: 'parentCampaignId', column: campaigns.parentCampaignId },
+    { kind: 'dateRange', name: 'startDate', column: campaigns.startDate },
+    { kind: 'dateRange', name: 'endDate', column: campaigns.endDate },
+    { kind: 'moneyRange', name: 'budget', column: campaigns.budget },
+    { kind: 'timestampRange', name: 'createdAt', column: campaigns.createdAt },
+    { kind: 'timestampRange', name: 'updatedAt', column: campaigns.updatedAt }
+  ],
+  searchColumns: [campaigns.name, campaigns.description],
+  searchDescription: 'words to find in name or description',
+  references: [
+    { field: 'parentCampaignId', target: campaignTarget },
+    { field: 'ownerId', target: activeUser }
+  ],
+  referencedBy: [
+    { label: 'leads', table: () => leads, column: () => leads.campaignId },
+    { label: 'opportunities', table: () => opportunities, column: () => opportunities.campaignId },
+    { label: 'child campaigns', table: () => campaigns, column: () => campaigns.parentCampaignId }
+  ],
+  toDto: (row) => recordToDto<Campaign>(campaignSchemas.record, row),
+  async prepareCreate (ctx, body) {
+    const values = pickFields(body as Record<string, unknown>, PLAIN)
+    moneyFields(values, MONEY)
+    assertDateOrder(values.startDate as string | undefined, values.endDate as string | undefined)
+    values.status ??= 'planned'
+    values.ownerId ??= ctx.tenant.userId
+    values.currency ??= (await getWorkspace(ctx.tx, ctx.tenant.workspaceId))?.currency
+    return values
+  },
+  async prepareUpdate (ctx, current, patch) {
+    const values = pickFields(patch as Record<string, unknown>, PLAIN)
+    moneyFields(values, MONEY)
+    const merged = { ...current, ...values }
+    assertDateOrder(merged.startDate as string | null, merged.endDate as string | null)
+    if (typeof values.parentCampaignId === 'string') {
+      await assertNoCycle(ctx, current.id, values.parentCampaignId)
+    }
+    return values
+  }
+}
