@@ -40,12 +40,13 @@ async function assertNoCycle (ctx: WriteContext, id: string, parentId: string) {
     select id from ancestors where id = ${id}::uuid limit 1`)
   if (result.rows.length > 0) {
     const message = 'a campaign cannot be its own parent or a parent of its parent'
-    throw withFieldErrors(new UnprocessableError(message), [{ pointer: '/parentCampaignId', message }])
+    const errors = [{ pointer: '/parentCampaignId', message }]
+    throw withFieldErrors(new UnprocessableError(message), errors)
   }
 }
 
 /** Calendar dates as YYYY-MM-DD compare correctly as strings. */
-function assertDateOrder (startDate: string | null | undefined, endDate: string | null | undefined) {
+function assertDateOrder (startDate?: string | null, endDate?: string | null) {
   if (startDate == null || endDate == null || endDate >= startDate) return
   const message = `endDate ${endDate} is before startDate ${startDate}`
   throw withFieldErrors(new UnprocessableError(message), [{ pointer: '/endDate', message }])

@@ -29,13 +29,15 @@ const PLAIN = [
 
 const HOUR = 60 * 60 * 1000
 
+interface ServiceLevel { firstResponse: number, resolution: number }
+
 /**
  * Service levels per priority, in hours after the case was created: the
  * first response and the resolution.
- * TODO(#3): the same table for every workspace; a workspace cannot set its
- * own service levels yet.
+ * TODO(#3): one table for every workspace; a workspace cannot set its own
+ * service levels yet, so its due times may not match its contracts.
  */
-export const CASE_SLA_HOURS: Readonly<Record<CasePriority, { firstResponse: number, resolution: number }>> = {
+export const CASE_SLA_HOURS: Readonly<Record<CasePriority, ServiceLevel>> = {
   urgent: { firstResponse: 1, resolution: 4 },
   high: { firstResponse: 4, resolution: 24 },
   normal: { firstResponse: 8, resolution: 72 },
@@ -45,7 +47,8 @@ export const CASE_SLA_HOURS: Readonly<Record<CasePriority, { firstResponse: numb
 const contactTarget = (): ReferenceTarget => ({ name: 'contact', table: contacts })
 const productTarget = (): ReferenceTarget => ({ name: 'product', table: products })
 
-export const isClosedStatus = (status: string) => CLOSED_CASE_STATUSES.includes(status as CaseStatus)
+export const isClosedStatus = (status: string) =>
+  CLOSED_CASE_STATUSES.includes(status as CaseStatus)
 
 function dueTimes (priority: CasePriority, createdAt: Date) {
   const sla = CASE_SLA_HOURS[priority]
@@ -134,7 +137,8 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
     { field: 'ownerId', target: activeUser }
   ],
   referencedBy: [],
-  toDto: (row) => recordToDto<Case>(caseSchemas.record, row, { isOverdue: isOverdue(row, Date.now()) }),
+  toDto: (row) =>
+    recordToDto<Case>(caseSchemas.record, row, { isOverdue: isOverdue(row, Date.now()) }),
   async prepareCreate (ctx, body) {
     const values = pickFields(body as Record<string, unknown>, PLAIN)
     values.status ??= 'new'
@@ -153,10 +157,14 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
   async prepareUpdate (_ctx, current, patch) {
     const values = pickFields(patch as Record<string, unknown>, PLAIN)
     const status = (values.status ?? current.status) as string
-    const resolution = values.resolution === undefined ? current.resolution : (values.resolution as string | null)
+    const resolution = values.resolution === undefined
+      ? current.resolution
+      : (values.resolution as string | null)
     assertResolution(status, resolution)
 
-    if (status !== current.status) Object.assign(values, statusChange(current.status, status, new Date()))
+    if (status !== current.status) {
+      Object.assign(values, statusChange(current.status, status, new Date()))
+    }
     if (values.priority !== undefined && values.priority !== current.priority) {
       Object.assign(values, dueTimes(values.priority as CasePriority, current.createdAt))
     }

@@ -9,7 +9,9 @@ export const CASE_STATUSES = [
 export type CaseStatus = (typeof CASE_STATUSES)[number]
 
 /** The statuses that end work on a case; any status may still follow them. */
-export const CLOSED_CASE_STATUSES: readonly CaseStatus[] = ['resolved', 'closed', 'rejected', 'duplicate']
+export const CLOSED_CASE_STATUSES: readonly CaseStatus[] = [
+  'resolved', 'closed', 'rejected', 'duplicate'
+]
 
 export const CASE_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export type CasePriority = (typeof CASE_PRIORITIES)[number]
@@ -60,7 +62,9 @@ export const caseSchemas = resourceSchemas(
         description: 'readable number, 1, 2, 3 ... per workspace, assigned by the server',
         examples: [1042]
       }),
-      isClosed: Type.Boolean({ description: 'the status is resolved, closed, rejected or duplicate' }),
+      isClosed: Type.Boolean({
+        description: 'the status is resolved, closed, rejected or duplicate'
+      }),
       isOverdue: Type.Boolean({
         description: 'open and past resolutionDueAt, or without a first response past firstResponseDueAt'
       }),

@@ -7,7 +7,11 @@ import { accountTarget } from '../accounts/accounts.resource.js'
 import { campaigns } from '../campaigns/campaigns.table.js'
 import { contacts } from '../contacts/contacts.table.js'
 import { leads } from '../leads/leads.table.js'
-import { getStage, listStages, type StageRow } from '../opportunity-stages/opportunity-stages.queries.js'
+import {
+  getStage,
+  listStages,
+  type StageRow
+} from '../opportunity-stages/opportunity-stages.queries.js'
 import { activeUser } from '../users/users.references.js'
 import { getWorkspace } from '../workspaces/workspaces.queries.js'
 import { LossReasonRequiredError, NoOpenStageError, UnknownStageError } from './opportunities.errors.js'
@@ -22,9 +26,10 @@ const PLAIN = [
   'campaignId', 'leadId', 'nextStep', 'lossReason', 'ownerId', 'description'
 ] as const
 
-// Local rather than imported from the contacts and leads resources: those
-// will import this module (lead conversion), and a cycle of resource modules
-// would leave one of the targets undefined while the other initializes.
+// Local rather than imported from the contacts, campaigns and leads
+// resources, which may come to import this one (lead conversion makes
+// opportunities): in a cycle of resource modules one side's targets are
+// still uninitialized while the other's definition is built.
 const contactTarget = (): ReferenceTarget => ({ name: 'contact', table: contacts })
 const campaignTarget = (): ReferenceTarget => ({ name: 'campaign', table: campaigns })
 const leadTarget = (): ReferenceTarget => ({ name: 'lead', table: leads })
@@ -45,7 +50,8 @@ async function resolveStage (ctx: WriteContext, key: string | undefined): Promis
     if (stage !== undefined) return stage
     const allowed = (await listStages(ctx.tx, workspaceId)).map((s) => s.key).join(', ')
     const message = `must be a stage of this workspace: ${allowed}`
-    throw withFieldErrors(new UnknownStageError(`stage "${key}" ${message}`), [{ pointer: '/stage', message }])
+    const error = new UnknownStageError(`stage "${key}" ${message}`)
+    throw withFieldErrors(error, [{ pointer: '/stage', message }])
   }
   const first = (await listStages(ctx.tx, workspaceId)).find((s) => !s.isClosed)
   if (first === undefined) {
@@ -60,7 +66,8 @@ function assertLossReason (flags: { isClosed: boolean, isWon: boolean }, lossRea
   if (!flags.isClosed || flags.isWon) return
   if (typeof lossReason === 'string' && lossReason.trim() !== '') return
   const message = 'is required when the opportunity is closed as lost'
-  throw withFieldErrors(new LossReasonRequiredError(`lossReason ${message}`), [{ pointer: '/lossReason', message }])
+  const error = new LossReasonRequiredError(`lossReason ${message}`)
+  throw withFieldErrors(error, [{ pointer: '/lossReason', message }])
 }
 
 /** What entering a stage does: its flags, its probability unless given, a close date. */

@@ -46,12 +46,18 @@ export const opportunitySchemas = resourceSchemas(
         description: 'percent; defaults from the stage, and follows it when a change of stage gives none',
         examples: [50]
       }),
-      currency: Type.String({ ...CurrencySchema, description: 'ISO 4217 code; default: the workspace currency' })
+      currency: Type.String({
+        ...CurrencySchema,
+        description: 'ISO 4217 code; default: the workspace currency'
+      })
     },
     optional: {
       contactId: Type.String({ ...UuidSchema, description: 'the primary contact' }),
       amount: MoneySchema,
-      closeDate: Type.String({ ...DateSchema, description: 'expected or actual; set to today on closing when empty' }),
+      closeDate: Type.String({
+        ...DateSchema,
+        description: 'expected or actual; set to today on closing when empty'
+      }),
       type: StringEnum(OPPORTUNITY_TYPES),
       source: LeadSourceSchema,
       campaignId: UuidSchema,

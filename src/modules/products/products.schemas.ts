@@ -22,15 +22,24 @@ export const productSchemas = resourceSchemas(
   {
     required: { name: Text(255, { examples: ['Widget Pro 3000'] }) },
     defaulted: {
-      currency: Type.String({ ...CurrencySchema, description: 'ISO 4217 code; default: the workspace currency' }),
-      isActive: Type.Boolean({ description: 'default true; an inactive product cannot be added to an opportunity' }),
+      currency: Type.String({
+        ...CurrencySchema,
+        description: 'ISO 4217 code; default: the workspace currency'
+      }),
+      isActive: Type.Boolean({
+        description: 'default true; an inactive product cannot be added to an opportunity'
+      }),
       isTaxable: Type.Boolean({ description: 'default true' })
     },
     optional: {
       sku: Text(100, { description: 'unique in the workspace, ignoring case', examples: ['WP-3000'] }),
       description: Text(32000),
       unitPrice: MoneySchema,
-      cost: Type.String({ ...MoneySchema, description: 'what the product costs the business', examples: ['820.50'] }),
+      cost: Type.String({
+        ...MoneySchema,
+        description: 'what the product costs the business',
+        examples: ['820.50']
+      }),
       vendorAccountId: Type.String({
         ...UuidSchema,
         description: 'an account of type vendor; not together with vendorName'
