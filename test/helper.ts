@@ -47,7 +47,7 @@ export async function buildTestDeps (t: Tap, overrides: Record<string, string> =
   const redis = new Redis(config.REDIS_URL as string, { maxRetriesPerRequest: 1 })
   const queues = createQueues(redis, `{test-${randomUUID().slice(0, 8)}}`)
   t.teardown(async () => {
-    await queues.maintenance.obliterate({ force: true }).catch(() => {})
+    await queues.get('maintenance').obliterate({ force: true }).catch(() => {})
     await queues.close()
     await redis.quit()
     await database.close()
