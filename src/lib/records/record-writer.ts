@@ -20,7 +20,15 @@ export async function insertRecord<T extends Row> (
   const now = new Date()
   const [row] = await ctx.tx
     .insert(table)
-    .values({ ...values, workspaceId: ctx.tenant.workspaceId, createdAt: now, updatedAt: now, version: 1 })
+    // A module may fix the creation time itself, when other fields derive
+    // from it (a case's SLA due times).
+    .values({
+      ...values,
+      workspaceId: ctx.tenant.workspaceId,
+      createdAt: values.createdAt ?? now,
+      updatedAt: values.createdAt ?? now,
+      version: 1
+    })
     .returning()
   return row as T
 }

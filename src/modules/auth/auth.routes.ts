@@ -3,24 +3,15 @@ import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js'
 import { jsonResponse, problemResponses } from '../../lib/http/responses.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import { signAccessToken } from '../../plugins/auth.plugin.js'
-import { insertDefaultStages } from '../opportunity-stages/opportunity-stages.queries.js'
-import { hashPassword, verifyPassword } from '../users/users.passwords.js'
-import { findUserByEmail, insertUser, recordSignIn, type UserRow } from '../users/users.queries.js'
+import { verifyPassword } from '../users/users.passwords.js'
+import { findUserByEmail, recordSignIn, type UserRow } from '../users/users.queries.js'
 import { UserSchema } from '../users/users.schemas.js'
 import { getRecord } from '../../lib/resource/resource.queries.js'
 import { userResource } from '../users/users.resource.js'
-import { getWorkspace, insertWorkspace, type WorkspaceRow } from '../workspaces/workspaces.queries.js'
+import { getWorkspace, type WorkspaceRow } from '../workspaces/workspaces.queries.js'
+import { createWorkspaceWithAdmin, type NewWorkspace } from './auth.service.js'
 import { MeResponseSchema, SignupBodySchema, TokenBodySchema, TokenResponseSchema, WorkspaceSchema } from './auth.schemas.js'
 import { NotFoundAfterAuthError } from './auth.errors.js'
-
-interface SignupBody {
-  workspaceName: string
-  name: string
-  email: string
-  password: string
-  currency?: string
-  timezone?: string
-}
 
 export async function authRoutes (app: FastifyInstance) {
   app.addSchema(WorkspaceSchema)
@@ -50,20 +41,7 @@ export async function authRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     if (!app.deps.config.SIGNUP_ENABLED) throw new ForbiddenError('sign-up is closed on this server')
-    const body = request.body as SignupBody
-    const passwordHash = await hashPassword(body.password)
-    const { user, workspace } = await app.deps.db.transaction(async (tx) => {
-      const workspace = await insertWorkspace(tx, {
-        name: body.workspaceName,
-        currency: body.currency ?? 'USD',
-        timezone: body.timezone ?? 'UTC'
-      })
-      await insertDefaultStages(tx, workspace.id)
-      const user = await insertUser(tx, {
-        workspaceId: workspace.id, email: body.email, name: body.name, role: 'admin', passwordHash
-      })
-      return { user, workspace }
-    })
+    const { user, workspace } = await createWorkspaceWithAdmin(app.deps.db, request.body as NewWorkspace)
     request.log.info({ workspaceId: workspace.id, userId: user.id }, 'workspace created')
     return reply.code(201).send(tokenAnswer(user, workspace))
   })

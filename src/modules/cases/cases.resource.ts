@@ -147,9 +147,9 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
     assertResolution(values.status as string, values.resolution as string | undefined)
 
     values.number = await nextCounter(ctx.tx, ctx.tenant.workspaceId, 'case')
-    // Taken after the counter, whose row lock may have kept us waiting, so
-    // the due times sit as close as possible to the createdAt the insert sets.
+    // The creation time is fixed here so the due times derive from it exactly.
     const now = new Date()
+    values.createdAt = now
     Object.assign(values, statusChange(undefined, values.status as string, now))
     Object.assign(values, dueTimes(values.priority as CasePriority, now))
     return values

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifyInstance } from 'fastify'
+import fc from 'fast-check'
+import t from 'tap'
+import { createWorkspace, type TestWorkspace } from '../fixtures/workspaces.js'
+import { buildTestApp } from '../helper.js'
+import { type Components, hostileStrings, hostileValues, invalidObject, resolve, type Schema, valid } from './arbitraries.js'
+
+/**
+ * A schema-driven fuzz of the whole contract, read from the OpenAPI document
+ * the app serves. For every operation, valid and hostile requests are sent
+ * through the real app and database. Whatever the input:
+ * - no answer is a 5xx;
+ * - every 4xx is problem+json with the documented fields;
+ * - every 2xx body matches the documented response schema;
+ * - a record of another workspace is never found;
+ * - a refused create leaves the collection unchanged.
+ */
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 12)
+const PROBLEM_FIELDS = ['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId']
+
+interface Operation {
+  method: string
+  path: string
+  op: Schema
+}
+
+function stripIds (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripIds)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '$id').map(([k, v]) => [k, stripIds(v)]))
+}
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')
+
+t.test('the whole contract holds under valid and hostile input', async (t) => {
+  const app = await buildTestApp(t)
+  const doc = app.swagger() as unknown as Schema
+  const components = doc.components as Components
+  const ajv = new Ajv({ strict: false, allErrors: true })
+  addFormats.default(ajv)
+  ajv.addSchema(stripIds(doc) as object, 'doc')
+
+  const a = await createWorkspace(app, 'Fuzz A')
+  const b = await createWorkspace(app, 'Fuzz B')
+  const operations: Operation[] = []
+  for (const [path, item] of Object.entries<Schema>(doc.paths)) {
+    for (const [method, op] of Object.entries<Schema>(item)) operations.push({ method, path, op })
+  }
+  const ids = await seedRecords(app, operations, components, a, b)
+
+  for (const { method, path, op } of operations) {
+    const where = `${method.toUpperCase()} ${path}`
+    const collection = path.split('/')[2] ?? ''
+    const params: Schema[] = op.parameters ?? []
+    const bodySchema: Schema | undefined = op.requestBody?.content?.['application/json']?.schema
+    const pathParams = params.filter((p) => p.in === 'path')
+    const queryParams = params.filter((p) => p.in === 'query')
+    const own = ids.own.get(collection) ?? []
+    const foreign = ids.foreign.get(collection) ?? []
+    const validId = fc.constantFrom(...own, ...foreign, randomUUID())
+    const validQuery = fc.record(
+      Object.fromEntries(queryParams.map((p) => [p.name, valid(p.schema, components)])),
+      { requiredKeys: [] }
+    )
+    const validBody = bodySchema === undefined ? fc.constant(undefined) : valid(bodySchema, components)
+
+    const check = async (request: { url: string, body: unknown, foreignId: boolean }, expectRefusal: boolean) => {
+      const res = await a.request({
+        method: method.toUpperCase() as 'GET',
+        url: request.url,
+        ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } })
+      })
+      const label = `${where} ${request.url} ${JSON.stringify(request.body)?.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`
+      if (res.statusCode >= 500) throw new Error(`5xx: ${label}`)
+      if (res.statusCode >= 400) {
+        if (!String(res.headers['content-type']).startsWith('application/problem+json')) throw new Error(`not problem+json: ${label}`)
+        const problem = res.json()
+        for (const f of PROBLEM_FIELDS) if (!(f in problem)) throw new Error(`problem lacks ${f}: ${label}`)
+        if (problem.status !== res.statusCode) throw new Error(`problem status differs: ${label}`)
+        return res.statusCode
+      }
+      if (expectRefusal) throw new Error(`accepted a hostile request: ${label}`)
+      if (request.foreignId && pathParams.length > 0 && path.startsWith('/v1/')) {
+        throw new Error(`reached another workspace's record: ${label}`)
+      }
+      const documented = op.responses?.[String(res.statusCode)]
+      if (documented === undefined) throw new Error(`undocumented status: ${label}`)
+      const schema = documented.content?.['application/json']?.schema
+      if (schema !== undefined) {
+        const validate = ajv.getSchema(`doc#/${pointer('paths', path, method, 'responses', String(res.statusCode), 'content', 'application/json', 'schema')}`)
+        if (validate === undefined) throw new Error(`no schema compiled: ${label}`)
+        if (!validate(res.json())) throw new Error(`response breaks its schema ${JSON.stringify(validate.errors?.slice(0, 3))}: ${label}`)
+      }
+      return res.statusCode
+    }
+
+    const urlFor = (idValues: string[], query: Record<string, unknown>) => {
+      let url = path
+      pathParams.forEach((p, i) => { url = url.replace(`{${p.name}}`, encodeURIComponent(idValues[i] ?? '')) })
+      const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()
+      return qs === '' ? url : `${url}?${qs}`
+    }
+
+    // Deleting would empty the id pools the other operations probe with.
+    const started = Date.now()
+    const runs = method === 'delete' || path === '/v1/signup' ? Math.ceil(RUNS / 3) : RUNS
+    await fc.assert(
+      fc.asyncProperty(fc.array(validId, { minLength: pathParams.length, maxLength: pathParams.length }), validQuery, validBody, async (idValues, query, body) => {
+        const foreignId = idValues.some((id) => foreign.includes(id))
+        await check({ url: urlFor(idValues, query), body, foreignId }, false)
+      }),
+      { numRuns: runs }
+    )
+    t.pass(`${where}: valid input (${Date.now() - started} ms)`)
+
+    // An empty id would name the collection itself (a trailing slash is ignored).
+    const hostileId = fc.oneof(hostileStrings, fc.string({ maxLength: 40 })).filter((s) => s !== '')
+    const hostileQuery = fc.dictionary(
+      fc.oneof(fc.constantFrom(...queryParams.map((p) => p.name), 'unknownParam'), fc.string({ minLength: 1, maxLength: 10 })),
+      hostileValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+      { maxKeys: 3 }
+    )
+    if (pathParams.length > 0) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(hostileId, { minLength: pathParams.length, maxLength: pathParams.length }), validBody, async (idValues, body) => {
+          await check({ url: urlFor(idValues, {}), body, foreignId: false }, path.startsWith('/v1/'))
+        }),
+        { numRuns: RUNS }
+      )
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.array(validId, { minLength: pathParams.length, maxLength: pathParams.length }), hostileQuery, validBody, async (idValues, query, body) => {
+        await check({ url: urlFor(idValues, query), body, foreignId: idValues.some((id) => foreign.includes(id)) }, false)
+      }),
+      { numRuns: RUNS }
+    )
+    if (bodySchema !== undefined && resolve(bodySchema, components).type === 'object') {
+      const isCreate = method === 'post' && pathParams.length === 0 && path.startsWith('/v1/') && ids.own.has(collection)
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.constantFrom(...own, randomUUID()), { minLength: pathParams.length, maxLength: pathParams.length }), invalidObject(bodySchema, components), async (idValues, body) => {
+          const before = isCreate ? await count(a, collection) : 0
+          await check({ url: urlFor(idValues, {}), body, foreignId: false }, true)
+          if (isCreate && await count(a, collection) !== before) throw new Error(`a refused create changed ${collection}`)
+        }),
+        { numRuns: RUNS }
+      )
+    }
+    t.pass(`${where}: hostile input (${Date.now() - started} ms)`)
+  }
+})
+
+async function count (ws: TestWorkspace, collection: string): Promise<number> {
+  let n = 0
+  let cursor: string | null = null
+  do {
+    const res = await ws.request({ method: 'GET', url: `/v1/${collection}?limit=200${cursor === null ? '' : `&cursor=${cursor}`}` })
+    const body = res.json()
+    n += body.data.length
+    cursor = body.nextCursor
+  } while (typeof cursor === 'string')
+  return n
+}
+
+/** A few records of every collection in both workspaces, from valid bodies. */
+async function seedRecords (app: FastifyInstance, operations: Operation[], components: Components, a: TestWorkspace, b: TestWorkspace) {
+  const own = new Map<string, string[]>()
+  const foreign = new Map<string, string[]>()
+  const creates = operations.filter((o) => o.method === 'post' && /^\/v1\/[a-z-]+$/.test(o.path) && o.path !== '/v1/signup' && !o.path.startsWith('/v1/auth'))
+  for (let round = 0; round < 3; round++) {
+    for (const { path, op } of creates) {
+      const collection = path.split('/')[2] as string
+      const schema = op.requestBody.content['application/json'].schema
+      const samples = fc.sample(valid(schema, components), 6) as Record<string, unknown>[]
+      for (const [ws, pool] of [[a, own], [b, foreign]] as const) {
+        for (const sample of samples) {
+          const body = { ...sample }
+          // Links to other records are random ids: drop them so the record can exist.
+          for (const k of Object.keys(body)) if (k.endsWith('Id')) delete body[k]
+          const res = await ws.request({ method: 'POST', url: path, payload: body })
+          if (res.statusCode !== 201) continue
+          const json = res.json()
+          const id = json.id ?? json.apiKey?.id
+          if (typeof id === 'string') pool.set(collection, [...(pool.get(collection) ?? []), id])
+          break
+        }
+      }
+    }
+  }
+  void app
+  return { own, foreign }
+}
