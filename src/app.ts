@@ -3,6 +3,7 @@ import cors from '@fastify/cors'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { corsOrigins } from './config.js'
 import type { AppDeps } from './deps.js'
+import { registerNulGuard } from './lib/http/nul-guard.js'
 import { validatorCompiler } from './lib/http/validation.js'
 import { registerModules } from './modules/index.js'
 import authPlugin from './plugins/auth.plugin.js'
@@ -47,6 +48,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
 
   await app.register(problemPlugin)
+  registerNulGuard(app)
   await app.register(cors, {
     origin: corsOrigins(deps.config),
     methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],

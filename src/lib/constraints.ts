@@ -36,6 +36,9 @@ export function constraintProblem (
     case '40001':
     case '40P01':
       return { status: 409, code: 'CRM_CONFLICT', detail: 'the record was changed concurrently; retry the request' }
+    case '22021':
+    case '22P05':
+      return { status: 400, code: 'CRM_VALIDATION_ERROR', detail: 'text must not contain NUL characters' }
     case '22003':
       return { status: 400, code: 'CRM_VALIDATION_ERROR', detail: 'a number is out of range' }
     case '57014':

@@ -51,7 +51,11 @@ export function valid (schema: Schema, components: Components, depth = 0): fc.Ar
     case 'boolean': return fc.boolean()
     case 'integer': return fc.integer({ min: s.minimum ?? -1000, max: Math.min(s.maximum ?? 100_000, 2 ** 31 - 1) })
     case 'number': return fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true })
-    case 'string': return stringArbitrary(s)
+    case 'string':
+      // Documented examples are real values (a stage key, say) that random text rarely hits.
+      return Array.isArray(s.examples) && s.examples.length > 0
+        ? fc.oneof(fc.constantFrom(...(s.examples as string[])), stringArbitrary(s))
+        : stringArbitrary(s)
     case 'array': return fc.array(valid(s.items ?? {}, components, depth + 1), { maxLength: 3 })
     case 'object': {
       const props = s.properties ?? {}
@@ -106,7 +110,7 @@ export function invalidObject (schema: Schema, components: Components): fc.Arbit
       ps.pattern !== undefined || (Array.isArray(ps.anyOf) && ps.anyOf.some((x: Schema) => resolve(x, components).type !== 'null' && (resolve(x, components).format || resolve(x, components).pattern || resolve(x, components).enum || resolve(x, components).type !== 'string')))
   })
   if (typed.length > 0) {
-    options.push(base.chain((b) => fc.tuple(fc.constantFrom(...typed), fc.constantFrom('not-valid-☃', -5, 1e400, { x: 1 }, [1]))
+    options.push(base.chain((b) => fc.tuple(fc.constantFrom(...typed), fc.constantFrom('not-valid-☃', -5, '1e400', { x: 1 }, [1]))
       .map(([k, v]) => ({ ...b, [k]: v }))))
   }
   return fc.oneof(...options)

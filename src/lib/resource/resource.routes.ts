@@ -29,7 +29,7 @@ export function listQuerySchema (def: AnyResourceDefinition, extra: Record<strin
       ),
       sort: Type.Optional(
         Type.String({
-          pattern: `^-?[a-zA-Z]+(,-?[a-zA-Z]+){0,${MAX_SORT_KEYS - 1}}$`,
+          pattern: sortPattern(Object.keys(def.sortable)),
           description: `comma list of ${Object.keys(def.sortable).join(', ')}; '-' for descending; default -createdAt`,
           examples: ['-createdAt']
         })
@@ -40,6 +40,12 @@ export function listQuerySchema (def: AnyResourceDefinition, extra: Record<strin
     },
     { additionalProperties: false }
   )
+}
+
+/** The sort grammar with the resource's own field names, so the contract is exact. */
+function sortPattern (fields: string[]): string {
+  const key = `-?(${fields.join('|')})`
+  return `^${key}(,${key}){0,${MAX_SORT_KEYS - 1}}$`
 }
 
 export function idParams (def: AnyResourceDefinition) {

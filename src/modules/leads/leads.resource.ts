@@ -6,7 +6,7 @@ import {
 } from '../../lib/resource/resource.fields.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ReferenceTarget, ResourceDefinition, Row } from '../../lib/resource/resource.js'
-import { campaigns } from '../campaigns/campaigns.table.js'
+import { campaignTarget } from '../campaigns/campaigns.resource.js'
 import { opportunities } from '../opportunities/opportunities.table.js'
 import { activeUser } from '../users/users.references.js'
 import { getWorkspace } from '../workspaces/workspaces.queries.js'
@@ -32,10 +32,6 @@ const PLAIN = [
 const ADDRESSES = ['address'] as const
 
 export const leadTarget = (): ReferenceTarget => ({ name: 'lead', table: leads })
-
-// A campaign of the workspace that is not deleted; its status does not
-// matter, since a finished campaign still brought its leads.
-const campaignTarget = (): ReferenceTarget => ({ name: 'campaign', table: campaigns })
 
 export const leadResource: ResourceDefinition<LeadRow, Lead> = {
   name: 'lead',
@@ -84,6 +80,7 @@ export const leadResource: ResourceDefinition<LeadRow, Lead> = {
   searchColumns: [leads.firstName, leads.lastName, leads.email, leads.company],
   searchDescription: 'words to find in first name, last name, email or company',
   references: [
+    // Any live campaign: a finished one still brought its leads.
     { field: 'campaignId', target: campaignTarget },
     { field: 'ownerId', target: activeUser }
   ],
