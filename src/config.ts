@@ -20,6 +20,11 @@ export const ConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'unset: 127.0.0.1:6379 or a child redis-server' })
   ),
+  QUEUE_PREFIX: Type.String({
+    pattern: '^\\{[A-Za-z0-9_-]{1,40}\\}$',
+    default: '{crm}',
+    description: 'BullMQ key prefix; the braces keep each queue in one Redis Cluster slot'
+  }),
   JWT_SECRET: Type.Optional(
     Type.String({ minLength: 32, description: 'unset: generated once and kept in .data/' })
   ),

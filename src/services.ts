@@ -45,7 +45,7 @@ export async function openServices (config: Config, logger: Logger): Promise<Ser
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true })
     redis.on('error', (err) => logger.warn({ err }, 'redis connection error'))
     stops.push(async () => { await redis.quit().catch(() => redis.disconnect()) })
-    const queues = createQueues(redis)
+    const queues = createQueues(redis, config.QUEUE_PREFIX)
     stops.push(queues.close)
     return {
       database, databaseUrl, redis, redisUrl, queues, jwtSecret,

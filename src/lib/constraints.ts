@@ -6,7 +6,12 @@ import type { FieldError } from './errors.js'
  * its module, so a race the pre-checks lost still answers a clear 409.
  */
 
-interface UniqueRule { pointer: string, message: string }
+interface UniqueRule {
+  pointer: string
+  message: string
+  /** The code the module's own pre-check uses, so both paths answer alike. */
+  code?: string
+}
 
 const uniqueRules = new Map<string, UniqueRule>()
 
@@ -29,7 +34,12 @@ export function constraintProblem (
     case '23505': {
       const rule = typeof e.constraint === 'string' ? uniqueRules.get(e.constraint) : undefined
       if (rule === undefined) return { status: 409, code: 'CRM_DUPLICATE', detail: 'a record with these values already exists' }
-      return { status: 409, code: 'CRM_DUPLICATE', detail: rule.message, errors: [rule] }
+      return {
+        status: 409,
+        code: rule.code ?? 'CRM_DUPLICATE',
+        detail: rule.message,
+        errors: [{ pointer: rule.pointer, message: rule.message }]
+      }
     }
     case '23503':
       return { status: 422, code: 'CRM_INVALID_REFERENCE', detail: 'a referenced record does not exist' }

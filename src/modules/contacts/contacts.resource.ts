@@ -29,7 +29,8 @@ const EMAIL_TAKEN = 'another contact of this workspace already has this email'
 // answer with the contact's own code. A race it loses still answers 409.
 registerUniqueConstraint('contacts_workspace_id_email_key', {
   pointer: '/email',
-  message: EMAIL_TAKEN
+  message: EMAIL_TAKEN,
+  code: 'CRM_CONTACT_EMAIL_TAKEN'
 })
 
 export const contactTarget = (): ReferenceTarget => ({ name: 'contact', table: contacts })

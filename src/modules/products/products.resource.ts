@@ -23,7 +23,8 @@ const VENDOR_FIELDS = ['vendorAccountId', 'vendorName'] as const
 // The pre-check below answers the usual case; this explains the race it lost.
 registerUniqueConstraint('products_workspace_id_sku_key', {
   pointer: '/sku',
-  message: 'another product already has this SKU'
+  message: 'another product already has this SKU',
+  code: 'CRM_PRODUCT_SKU_TAKEN'
 })
 
 export const productTarget = (): ReferenceTarget => ({ name: 'product', table: products })

@@ -14,7 +14,8 @@ type UserRow = typeof users.$inferSelect & Row
 
 registerUniqueConstraint('users_email_key', {
   pointer: '/email',
-  message: 'a user with this email already exists'
+  message: 'a user with this email already exists',
+  code: 'CRM_USER_EMAIL_TAKEN'
 })
 
 /** A workspace always keeps one active admin, or nobody could manage it. */
