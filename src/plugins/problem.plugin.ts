@@ -33,6 +33,7 @@ interface AjvError {
   keyword: string
   message?: string
   params: Record<string, unknown>
+  parentSchema?: Record<string, unknown>
 }
 
 const FASTIFY_CODES: Record<string, { code: string, detail?: string }> = {
@@ -75,6 +76,8 @@ function pointerOf (context: string, error: AjvError): string {
 function messageOf (error: AjvError): string {
   if (error.keyword === 'additionalProperties') return 'is not a known property'
   if (error.keyword === 'required') return 'is required'
+  const stated = error.parentSchema?.['x-pattern-message']
+  if (error.keyword === 'pattern' && typeof stated === 'string') return stated
   if (error.keyword === 'enum') {
     const allowed = error.params.allowedValues
     return Array.isArray(allowed) ? `must be one of ${allowed.join(', ')}` : 'is not an allowed value'

@@ -86,7 +86,7 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
     {
       name: 'unknown sort field',
       status: 400,
-      code: 'CRM_BAD_REQUEST',
+      code: 'CRM_VALIDATION_ERROR',
       res: () => app.inject({ method: 'GET', url: '/v1/accounts?sort=-colour', headers: auth })
     },
     {

@@ -12,7 +12,9 @@ const common: Options = {
   removeAdditional: false,
   useDefaults: true,
   allErrors: true,
-  strict: false
+  strict: false,
+  // Keeps each error's schema at hand, for the messages a schema states itself.
+  verbose: true
 }
 
 function makeAjv (coerceTypes: boolean) {

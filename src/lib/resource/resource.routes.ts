@@ -30,6 +30,7 @@ export function listQuerySchema (def: AnyResourceDefinition, extra: Record<strin
       sort: Type.Optional(
         Type.String({
           pattern: sortPattern(Object.keys(def.sortable)),
+          'x-pattern-message': `must be a comma list of ${Object.keys(def.sortable).join(', ')}, each with an optional '-'`,
           description: `comma list of ${Object.keys(def.sortable).join(', ')}; '-' for descending; default -createdAt`,
           examples: ['-createdAt']
         })

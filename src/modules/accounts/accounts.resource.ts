@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm'
-import { UnprocessableError, withFieldErrors } from '../../lib/errors.js'
 import type { WriteContext } from '../../lib/records/tenant.js'
+import { assertNotOwnAncestor } from '../../lib/resource/hierarchy.js'
 import {
   createAddresses,
   domainOf,
@@ -29,21 +28,9 @@ const ADDRESSES = ['billingAddress', 'shippingAddress'] as const
 
 export const accountTarget = () => ({ name: 'account', table: accounts })
 
-/** Refuses a parent that is the account itself or one of its descendants. */
-async function assertNoCycle (ctx: WriteContext, id: string, parentId: string) {
-  const result = await ctx.tx.execute<{ id: string }>(sql`
-    with recursive ancestors(id) as (
-      select ${parentId}::uuid
-      union
-      select a.parent_account_id from accounts a join ancestors on a.id = ancestors.id
-      where a.workspace_id = ${ctx.tenant.workspaceId} and a.parent_account_id is not null
-    )
-    select id from ancestors where id = ${id}::uuid limit 1`)
-  if (result.rows.length > 0) {
-    const message = 'an account cannot be its own parent or a parent of its parent'
-    throw withFieldErrors(new UnprocessableError(message), [{ pointer: '/parentAccountId', message }])
-  }
-}
+const TREE = { table: 'accounts', parentColumn: 'parent_account_id', noun: 'account', pointer: '/parentAccountId' }
+const assertNoCycle = (ctx: WriteContext, id: string, parentId: string) =>
+  assertNotOwnAncestor(ctx, TREE, id, parentId)
 
 export const accountResource: ResourceDefinition<AccountRow, Account> = {
   name: 'account',

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm'
 import { UnprocessableError, withFieldErrors } from '../../lib/errors.js'
 import type { WriteContext } from '../../lib/records/tenant.js'
+import { assertNotOwnAncestor } from '../../lib/resource/hierarchy.js'
 import { moneyFields, pickFields } from '../../lib/resource/resource.fields.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ReferenceTarget, ResourceDefinition, Row } from '../../lib/resource/resource.js'
@@ -28,22 +28,9 @@ const MONEY = ['budget', 'actualCost', 'expectedRevenue'] as const
 /** A live campaign of the caller's workspace (a lead's or opportunity's campaignId). */
 export const campaignTarget = (): ReferenceTarget => ({ name: 'campaign', table: campaigns })
 
-/** Refuses a parent that is the campaign itself or one of its descendants. */
-async function assertNoCycle (ctx: WriteContext, id: string, parentId: string) {
-  const result = await ctx.tx.execute<{ id: string }>(sql`
-    with recursive ancestors(id) as (
-      select ${parentId}::uuid
-      union
-      select c.parent_campaign_id from campaigns c join ancestors on c.id = ancestors.id
-      where c.workspace_id = ${ctx.tenant.workspaceId} and c.parent_campaign_id is not null
-    )
-    select id from ancestors where id = ${id}::uuid limit 1`)
-  if (result.rows.length > 0) {
-    const message = 'a campaign cannot be its own parent or a parent of its parent'
-    const errors = [{ pointer: '/parentCampaignId', message }]
-    throw withFieldErrors(new UnprocessableError(message), errors)
-  }
-}
+const TREE = { table: 'campaigns', parentColumn: 'parent_campaign_id', noun: 'campaign', pointer: '/parentCampaignId' }
+const assertNoCycle = (ctx: WriteContext, id: string, parentId: string) =>
+  assertNotOwnAncestor(ctx, TREE, id, parentId)
 
 /** Calendar dates as YYYY-MM-DD compare correctly as strings. */
 function assertDateOrder (startDate?: string | null, endDate?: string | null) {

@@ -200,7 +200,7 @@ t.test('walks every page of the list exactly once and sorts by each sortable fie
   t.same(paged, descending, 'pages through the null budget')
 
   const badSort = await ws.request({ method: 'GET', url: '/v1/campaigns?sort=status' })
-  assertProblem(t, badSort, 400, 'CRM_BAD_REQUEST')
+  assertProblem(t, badSort, 400, 'CRM_VALIDATION_ERROR')
   t.equal(badSort.json().errors[0].pointer, 'sort')
 })
 

@@ -220,7 +220,7 @@ t.test('walks every page of the list exactly once and sorts by number and due ti
   t.same(pagedByNumber, [low.id, urgent.id, ...[...made].reverse()])
 
   const badSort = await ws.request({ method: 'GET', url: '/v1/cases?sort=subject' })
-  assertProblem(t, badSort, 400, 'CRM_BAD_REQUEST')
+  assertProblem(t, badSort, 400, 'CRM_VALIDATION_ERROR')
   t.equal(badSort.json().errors[0].pointer, 'sort')
 })
 

@@ -265,7 +265,7 @@ t.test('walks every page of the list exactly once', async (t) => {
   const tooMany = await ws.request({ method: 'GET', url: '/v1/leads?limit=500' })
   t.same(problem(tooMany), is(400, 'CRM_VALIDATION_ERROR'))
   const badSort = await ws.request({ method: 'GET', url: '/v1/leads?sort=rating' })
-  t.same(problem(badSort), is(400, 'CRM_BAD_REQUEST'))
+  t.same(problem(badSort), is(400, 'CRM_VALIDATION_ERROR'))
   const badFilter = await ws.request({ method: 'GET', url: '/v1/leads?website=x' })
   t.same(problem(badFilter), is(400, 'CRM_VALIDATION_ERROR'))
 })

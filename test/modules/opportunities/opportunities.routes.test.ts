@@ -375,7 +375,7 @@ t.test('opportunities', async (t) => {
     t.equal(byNameDesc.json().data[0].name, 'Deal G')
 
     const bad = await get(ws, '/v1/opportunities?sort=stage')
-    t.equal(assertProblem(t, bad, 400, 'CRM_BAD_REQUEST').errors[0].pointer, 'sort')
+    t.equal(assertProblem(t, bad, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, 'sort')
   })
 
   t.test('sorts by closeDate and probability', async (t) => {

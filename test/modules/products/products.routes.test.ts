@@ -272,7 +272,7 @@ t.test('products', async (t) => {
     t.same(reversed.slice(0, 3), skus.slice(0, 3).reverse())
 
     const bad = await get(ws, '/v1/products?sort=cost')
-    t.equal(assertProblem(t, bad, 400, 'CRM_BAD_REQUEST').errors[0].pointer, 'sort')
+    t.equal(assertProblem(t, bad, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, 'sort')
   })
 
   t.test('filters: each matches one record and not another', async (t) => {
