@@ -246,6 +246,7 @@ async function seedRecords (app: FastifyInstance, operations: Operation[], compo
       for (const [ws, pool] of [[a, own], [b, foreign]] as const) {
         for (const sample of samples) {
           const body = { ...sample }
+          if (typeof body.email === 'string') body.email = `${RUN_TAG}.${body.email}`.slice(0, 254)
           // Required links point at a record of the same workspace; optional ones go.
           for (const k of Object.keys(body)) {
             if (!k.endsWith('Id')) continue
