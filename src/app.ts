@@ -9,6 +9,7 @@ import { registerModules } from './modules/index.js'
 import authPlugin from './plugins/auth.plugin.js'
 import { healthRoutes } from './plugins/health.routes.js'
 import idempotencyPlugin from './plugins/idempotency/idempotency.plugin.js'
+import metricsPlugin from './plugins/metrics.plugin.js'
 import problemPlugin, { mapError, problemBody, sendProblem } from './plugins/problem.plugin.js'
 import swaggerPlugin from './plugins/swagger.plugin.js'
 
@@ -56,6 +57,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600
   })
+  await app.register(metricsPlugin)
   await app.register(swaggerPlugin)
   await app.register(authPlugin)
   await app.register(idempotencyPlugin)

@@ -193,3 +193,18 @@ t.test('CORS allows the configured origins and exposes the documented headers', 
   const other = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } })
   t.equal(other.headers['access-control-allow-origin'], undefined)
 })
+
+t.test('operators get Swagger UI, the OpenAPI document and metrics', async (t) => {
+  const app = await buildTestApp(t)
+  const docs = await app.inject({ method: 'GET', url: '/docs/' })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.headers['content-type'], /text\/html/)
+  const spec = await app.inject({ method: 'GET', url: '/openapi.json' })
+  t.equal(spec.statusCode, 200)
+  t.equal(spec.json().openapi, '3.1.0')
+  await app.inject({ method: 'GET', url: '/v1/accounts' })
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  t.equal(metrics.statusCode, 200)
+  t.match(metrics.body, /http_request_duration_seconds_bucket\{[^}]*route="\/v1\/accounts"/)
+  t.match(metrics.body, /process_cpu_seconds_total/)
+})
