@@ -47,6 +47,9 @@ export type Address = {
   city: string | null
   region: string | null
   postalCode: string | null
+  /**
+   * ISO 3166-1 alpha-2 code
+   */
   country: string | null
 }
 
@@ -62,6 +65,9 @@ export type User = {
    */
   role: 'admin' | 'manager' | 'sales' | 'marketing' | 'support' | 'readonly'
   isActive: boolean
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
   lastSignInAt: string | null
   /**
    * RFC 3339, UTC, milliseconds
@@ -118,8 +124,17 @@ export type ApiKey = {
    */
   prefix: string
   createdById: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
   lastUsedAt: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
   expiresAt: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
   revokedAt: string | null
   /**
    * RFC 3339, UTC, milliseconds
@@ -157,12 +172,21 @@ export type Account = {
   email: string | null
   billingAddress: Address | null
   shippingAddress: Address | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   annualRevenue: string | null
+  /**
+   * ISO 4217 code
+   */
   currency: string | null
   numberOfEmployees: number | null
   parentAccountId: string | null
   ownerId: string | null
   description: string | null
+  /**
+   * derived from website, used to find duplicates
+   */
   domain: string | null
   /**
    * RFC 3339, UTC, milliseconds
@@ -193,11 +217,17 @@ export type Contact = {
    */
   emailOptOut: boolean
   firstName: string | null
+  /**
+   * unique among the live contacts of the workspace, ignoring case
+   */
   email: string | null
   phone: string | null
   mobilePhone: string | null
   title: string | null
   department: string | null
+  /**
+   * the account the contact works at
+   */
   accountId: string | null
   mailingAddress: Address | null
   leadSource:
@@ -212,6 +242,9 @@ export type Contact = {
     | 'existing_customer'
     | 'other'
     | null
+  /**
+   * an active user; defaults to the caller
+   */
   ownerId: string | null
   description: string | null
   /**
@@ -272,12 +305,30 @@ export type Lead = {
     | 'other'
     | null
   rating: 'hot' | 'warm' | 'cold' | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   estimatedAmount: string | null
+  /**
+   * the campaign that brought the lead
+   */
   campaignId: string | null
+  /**
+   * an active user; defaults to the caller
+   */
   ownerId: string | null
   description: string | null
+  /**
+   * computed, 0 to 100; null until scored
+   */
   score: number | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
   scoredAt: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
   convertedAt: string | null
   convertedAccountId: string | null
   convertedContactId: string | null
@@ -358,8 +409,17 @@ export type Opportunity = {
    * ISO 4217 code; default: the workspace currency
    */
   currency: string
+  /**
+   * the primary contact
+   */
   contactId: string | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   amount: string | null
+  /**
+   * expected or actual; set to today on closing when empty
+   */
   closeDate: string | null
   type: 'new_business' | 'existing_business' | 'renewal' | null
   source:
@@ -375,9 +435,18 @@ export type Opportunity = {
     | 'other'
     | null
   campaignId: string | null
+  /**
+   * the lead this opportunity came from
+   */
   leadId: string | null
   nextStep: string | null
+  /**
+   * required to move the opportunity to a closed, lost stage
+   */
   lossReason: string | null
+  /**
+   * an active user; default: the caller
+   */
   ownerId: string | null
   description: string | null
   /**
@@ -388,6 +457,9 @@ export type Opportunity = {
    * from the stage
    */
   isWon: boolean
+  /**
+   * amount × probability / 100, rounded half up to cents; null without an amount
+   */
   expectedRevenue: string | null
   /**
    * RFC 3339, UTC, milliseconds
@@ -421,11 +493,26 @@ export type Product = {
    * default true
    */
   isTaxable: boolean
+  /**
+   * unique in the workspace, ignoring case
+   */
   sku: string | null
   description: string | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   unitPrice: string | null
+  /**
+   * what the product costs the business
+   */
   cost: string | null
+  /**
+   * an account of type vendor; not together with vendorName
+   */
   vendorAccountId: string | null
+  /**
+   * a vendor that is not an account; not together with vendorAccountId
+   */
   vendorName: string | null
   category: string | null
   unitOfMeasure: string | null
@@ -473,6 +560,9 @@ export type Case = {
   contactId: string | null
   productId: string | null
   ownerId: string | null
+  /**
+   * how the case was solved; required while resolved
+   */
   resolution: string | null
   /**
    * readable number, 1, 2, 3 ... per workspace, assigned by the server
@@ -486,6 +576,9 @@ export type Case = {
    * open and past resolutionDueAt, or without a first response past firstResponseDueAt
    */
   isOverdue: boolean
+  /**
+   * when the first public comment by a user was made
+   */
   firstResponseAt: string | null
   /**
    * createdAt plus the first-response time of the priority
@@ -495,7 +588,13 @@ export type Case = {
    * createdAt plus the resolution time of the priority
    */
   resolutionDueAt: string
+  /**
+   * when the case last became resolved; cleared on reopening
+   */
   resolvedAt: string | null
+  /**
+   * when the case entered a closed status; cleared on reopening
+   */
   closedAt: string | null
   /**
    * RFC 3339, UTC, milliseconds
@@ -537,19 +636,43 @@ export type Campaign = {
    * ISO 4217 code; defaults to the workspace currency
    */
   currency: string
+  /**
+   * calendar date, YYYY-MM-DD
+   */
   startDate: string | null
+  /**
+   * YYYY-MM-DD, not before startDate
+   */
   endDate: string | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   budget: string | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   actualCost: string | null
+  /**
+   * non-negative decimal amount, at most two fraction digits
+   */
   expectedRevenue: string | null
   parentCampaignId: string | null
   ownerId: string | null
   description: string | null
+  /**
+   * subject line of the email; may hold merge fields
+   */
   subject: string | null
   fromName: string | null
   fromEmail: string | null
   replyTo: string | null
+  /**
+   * HTML of the email; may hold merge fields
+   */
   htmlBody: string | null
+  /**
+   * plain-text email; may hold merge fields
+   */
   textBody: string | null
   /**
    * RFC 3339, UTC, milliseconds
@@ -1085,6 +1208,9 @@ export type CreateApiKeyData = {
      * admin: everything; manager: every record; sales, marketing, support: their records; readonly: reads
      */
     role: 'admin' | 'manager' | 'sales' | 'marketing' | 'support' | 'readonly'
+    /**
+     * when the key stops working; null never
+     */
     expiresAt?: string | null
   }
   path?: never
@@ -1359,6 +1485,9 @@ export type CreateAccountData = {
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
     shippingAddress?: {
@@ -1366,9 +1495,18 @@ export type CreateAccountData = {
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     annualRevenue?: string | null
+    /**
+     * ISO 4217 code
+     */
     currency?: string | null
     numberOfEmployees?: number | null
     parentAccountId?: string | null
@@ -1556,6 +1694,9 @@ export type UpdateAccountData = {
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
     shippingAddress?: {
@@ -1563,9 +1704,18 @@ export type UpdateAccountData = {
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     annualRevenue?: string | null
+    /**
+     * ISO 4217 code
+     */
     currency?: string | null
     numberOfEmployees?: number | null
     parentAccountId?: string | null
@@ -1747,17 +1897,26 @@ export type CreateContactData = {
      */
     emailOptOut?: boolean
     firstName?: string | null
+    /**
+     * unique among the live contacts of the workspace, ignoring case
+     */
     email?: string | null
     phone?: string | null
     mobilePhone?: string | null
     title?: string | null
     department?: string | null
+    /**
+     * the account the contact works at
+     */
     accountId?: string | null
     mailingAddress?: {
       street?: string | null
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
     leadSource?:
@@ -1772,6 +1931,9 @@ export type CreateContactData = {
       | 'existing_customer'
       | 'other'
       | null
+    /**
+     * an active user; defaults to the caller
+     */
     ownerId?: string | null
     description?: string | null
   }
@@ -1946,17 +2108,26 @@ export type UpdateContactData = {
      */
     emailOptOut?: boolean
     firstName?: string | null
+    /**
+     * unique among the live contacts of the workspace, ignoring case
+     */
     email?: string | null
     phone?: string | null
     mobilePhone?: string | null
     title?: string | null
     department?: string | null
+    /**
+     * the account the contact works at
+     */
     accountId?: string | null
     mailingAddress?: {
       street?: string | null
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
     leadSource?:
@@ -1971,6 +2142,9 @@ export type UpdateContactData = {
       | 'existing_customer'
       | 'other'
       | null
+    /**
+     * an active user; defaults to the caller
+     */
     ownerId?: string | null
     description?: string | null
   }
@@ -2200,6 +2374,9 @@ export type CreateLeadData = {
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
     source?:
@@ -2215,8 +2392,17 @@ export type CreateLeadData = {
       | 'other'
       | null
     rating?: 'hot' | 'warm' | 'cold' | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     estimatedAmount?: string | null
+    /**
+     * the campaign that brought the lead
+     */
     campaignId?: string | null
+    /**
+     * an active user; defaults to the caller
+     */
     ownerId?: string | null
     description?: string | null
   }
@@ -2409,6 +2595,9 @@ export type UpdateLeadData = {
       city?: string | null
       region?: string | null
       postalCode?: string | null
+      /**
+       * ISO 3166-1 alpha-2 code
+       */
       country?: string | null
     } | null
     source?:
@@ -2424,8 +2613,17 @@ export type UpdateLeadData = {
       | 'other'
       | null
     rating?: 'hot' | 'warm' | 'cold' | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     estimatedAmount?: string | null
+    /**
+     * the campaign that brought the lead
+     */
     campaignId?: string | null
+    /**
+     * an active user; defaults to the caller
+     */
     ownerId?: string | null
     description?: string | null
   }
@@ -2685,8 +2883,17 @@ export type CreateOpportunityData = {
      * ISO 4217 code; default: the workspace currency
      */
     currency?: string
+    /**
+     * the primary contact
+     */
     contactId?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     amount?: string | null
+    /**
+     * expected or actual; set to today on closing when empty
+     */
     closeDate?: string | null
     type?: 'new_business' | 'existing_business' | 'renewal' | null
     source?:
@@ -2702,9 +2909,18 @@ export type CreateOpportunityData = {
       | 'other'
       | null
     campaignId?: string | null
+    /**
+     * the lead this opportunity came from
+     */
     leadId?: string | null
     nextStep?: string | null
+    /**
+     * required to move the opportunity to a closed, lost stage
+     */
     lossReason?: string | null
+    /**
+     * an active user; default: the caller
+     */
     ownerId?: string | null
     description?: string | null
   }
@@ -2887,8 +3103,17 @@ export type UpdateOpportunityData = {
      * ISO 4217 code; default: the workspace currency
      */
     currency?: string
+    /**
+     * the primary contact
+     */
     contactId?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     amount?: string | null
+    /**
+     * expected or actual; set to today on closing when empty
+     */
     closeDate?: string | null
     type?: 'new_business' | 'existing_business' | 'renewal' | null
     source?:
@@ -2904,9 +3129,18 @@ export type UpdateOpportunityData = {
       | 'other'
       | null
     campaignId?: string | null
+    /**
+     * the lead this opportunity came from
+     */
     leadId?: string | null
     nextStep?: string | null
+    /**
+     * required to move the opportunity to a closed, lost stage
+     */
     lossReason?: string | null
+    /**
+     * an active user; default: the caller
+     */
     ownerId?: string | null
     description?: string | null
   }
@@ -3093,11 +3327,26 @@ export type CreateProductData = {
      * default true
      */
     isTaxable?: boolean
+    /**
+     * unique in the workspace, ignoring case
+     */
     sku?: string | null
     description?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     unitPrice?: string | null
+    /**
+     * what the product costs the business
+     */
     cost?: string | null
+    /**
+     * an account of type vendor; not together with vendorName
+     */
     vendorAccountId?: string | null
+    /**
+     * a vendor that is not an account; not together with vendorAccountId
+     */
     vendorName?: string | null
     category?: string | null
     unitOfMeasure?: string | null
@@ -3276,11 +3525,26 @@ export type UpdateProductData = {
      * default true
      */
     isTaxable?: boolean
+    /**
+     * unique in the workspace, ignoring case
+     */
     sku?: string | null
     description?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     unitPrice?: string | null
+    /**
+     * what the product costs the business
+     */
     cost?: string | null
+    /**
+     * an account of type vendor; not together with vendorName
+     */
     vendorAccountId?: string | null
+    /**
+     * a vendor that is not an account; not together with vendorAccountId
+     */
     vendorName?: string | null
     category?: string | null
     unitOfMeasure?: string | null
@@ -3495,6 +3759,9 @@ export type CreateCaseData = {
     contactId?: string | null
     productId?: string | null
     ownerId?: string | null
+    /**
+     * how the case was solved; required while resolved
+     */
     resolution?: string | null
   }
   headers?: {
@@ -3687,6 +3954,9 @@ export type UpdateCaseData = {
     contactId?: string | null
     productId?: string | null
     ownerId?: string | null
+    /**
+     * how the case was solved; required while resolved
+     */
     resolution?: string | null
   }
   headers?: {
@@ -3896,19 +4166,43 @@ export type CreateCampaignData = {
      * ISO 4217 code; defaults to the workspace currency
      */
     currency?: string
+    /**
+     * calendar date, YYYY-MM-DD
+     */
     startDate?: string | null
+    /**
+     * YYYY-MM-DD, not before startDate
+     */
     endDate?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     budget?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     actualCost?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     expectedRevenue?: string | null
     parentCampaignId?: string | null
     ownerId?: string | null
     description?: string | null
+    /**
+     * subject line of the email; may hold merge fields
+     */
     subject?: string | null
     fromName?: string | null
     fromEmail?: string | null
     replyTo?: string | null
+    /**
+     * HTML of the email; may hold merge fields
+     */
     htmlBody?: string | null
+    /**
+     * plain-text email; may hold merge fields
+     */
     textBody?: string | null
   }
   headers?: {
@@ -4096,19 +4390,43 @@ export type UpdateCampaignData = {
      * ISO 4217 code; defaults to the workspace currency
      */
     currency?: string
+    /**
+     * calendar date, YYYY-MM-DD
+     */
     startDate?: string | null
+    /**
+     * YYYY-MM-DD, not before startDate
+     */
     endDate?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     budget?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     actualCost?: string | null
+    /**
+     * non-negative decimal amount, at most two fraction digits
+     */
     expectedRevenue?: string | null
     parentCampaignId?: string | null
     ownerId?: string | null
     description?: string | null
+    /**
+     * subject line of the email; may hold merge fields
+     */
     subject?: string | null
     fromName?: string | null
     fromEmail?: string | null
     replyTo?: string | null
+    /**
+     * HTML of the email; may hold merge fields
+     */
     htmlBody?: string | null
+    /**
+     * plain-text email; may hold merge fields
+     */
     textBody?: string | null
   }
   headers?: {

@@ -1,4 +1,4 @@
-import { Type, type TSchema, type TUnsafe } from 'typebox'
+import { type Static, Type, type TSchema, type TUnsafe } from 'typebox'
 
 /** Shared building blocks of the contract; every module builds on these. */
 
@@ -53,8 +53,19 @@ export const PhoneSchema = Type.String({
 
 export const VersionSchema = Type.Integer({ minimum: 1, description: 'starts at 1, grows by one on every change' })
 
-export function Nullable<T extends TSchema> (schema: T) {
-  return Type.Union([schema, Type.Null()])
+/**
+ * A value or null. Scalars and objects get `type: [T, "null"]` (OpenAPI 3.1),
+ * which validates and serializes faster than anyOf and reads plainly in an
+ * SDK; references keep anyOf.
+ */
+export function Nullable<T extends TSchema> (schema: T): TUnsafe<Static<T> | null> {
+  const plain = { ...(schema as Record<string, unknown>) }
+  if (typeof plain.type === 'string' && plain.$ref === undefined) {
+    plain.type = [plain.type, 'null']
+    if (Array.isArray(plain.enum)) plain.enum = [...plain.enum, null]
+    return Type.Unsafe<Static<T> | null>(plain)
+  }
+  return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]))
 }
 
 /** An enum of lower snake_case strings, typed as their union. */

@@ -46,6 +46,12 @@ export function valid (schema: Schema, components: Components, depth = 0): fc.Ar
   const s = resolve(schema, components)
   if (s.const !== undefined) return fc.constant(s.const)
   if (Array.isArray(s.anyOf)) return fc.oneof(...s.anyOf.map((x: Schema) => valid(x, components, depth + 1)))
+  if (Array.isArray(s.type)) {
+    // `type: [T, "null"]`: a T (its enum without the null) or null.
+    return fc.oneof(...s.type.map((type: string) => type === 'null'
+      ? fc.constant(null)
+      : valid({ ...s, type, ...(Array.isArray(s.enum) ? { enum: s.enum.filter((v: unknown) => v !== null) } : {}) }, components, depth + 1)))
+  }
   switch (s.type) {
     case 'null': return fc.constant(null)
     case 'boolean': return fc.boolean()
@@ -106,8 +112,12 @@ export function invalidObject (schema: Schema, components: Components): fc.Arbit
   }
   const typed = props.filter((p) => {
     const ps = resolve(s.properties[p], components)
-    return ps.type === 'integer' || ps.type === 'boolean' || ps.format !== undefined || ps.enum !== undefined ||
-      ps.pattern !== undefined || (Array.isArray(ps.anyOf) && ps.anyOf.some((x: Schema) => resolve(x, components).type !== 'null' && (resolve(x, components).format || resolve(x, components).pattern || resolve(x, components).enum || resolve(x, components).type !== 'string')))
+    const variants: Schema[] = Array.isArray(ps.anyOf) ? ps.anyOf.map((x: Schema) => resolve(x, components)) : [ps]
+    return variants.some((v) => {
+      const types = Array.isArray(v.type) ? v.type : [v.type]
+      return types.some((type: unknown) => type !== undefined && type !== 'null' && type !== 'string') ||
+        v.format !== undefined || v.pattern !== undefined || v.enum !== undefined
+    })
   })
   if (typed.length > 0) {
     options.push(base.chain((b) => fc.tuple(fc.constantFrom(...typed), fc.constantFrom('not-valid-☃', -5, '1e400', { x: 1 }, [1]))

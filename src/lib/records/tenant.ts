@@ -1,4 +1,4 @@
-import { and, eq, isNull, type SQL } from 'drizzle-orm'
+import { and, eq, isNull, type Placeholder, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/pool.js'
 
@@ -30,7 +30,11 @@ export interface TenantTable {
  * workspace and, for soft-deleted tables, only live rows. Generic queries add
  * it themselves; module queries must build on it.
  */
-export function scoped (table: TenantTable, workspaceId: string, ...more: (SQL | undefined)[]): SQL {
+export function scoped (
+  table: TenantTable,
+  workspaceId: string | Placeholder,
+  ...more: (SQL | undefined)[]
+): SQL {
   const conditions = [eq(table.workspaceId, workspaceId)]
   if (table.deletedAt !== undefined) conditions.push(isNull(table.deletedAt))
   return and(...conditions, ...more) as SQL

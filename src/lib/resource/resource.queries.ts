@@ -1,10 +1,10 @@
-import { and, count, eq, inArray, type SQL } from 'drizzle-orm'
+import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/pool.js'
 import { afterCursor, cursorValues, orderBy } from '../list/keyset.js'
 import { decodeCursor, encodeCursor } from '../list/cursor.js'
 import { filterConditions, textSearch } from '../list/filters.js'
 import { parseSort } from '../list/sort.js'
-import { executePrepared } from '../records/prepared.js'
+import { executePrepared, preparedOnce } from '../records/prepared.js'
 import { scoped } from '../records/tenant.js'
 import type { AnyResourceDefinition, ReferenceTarget, ResourceDefinition, Row } from './resource.js'
 
@@ -21,8 +21,15 @@ export async function getRecord<R extends Row> (
   workspaceId: string,
   id: string
 ): Promise<R | undefined> {
-  const query = db.select().from(def.table).where(scoped(def.table, workspaceId, eq(def.table.id, id))).limit(1)
-  const rows = await executePrepared(query, `get_${def.plural}`)
+  const statement = preparedOnce(db, `get_${def.plural}`, () =>
+    db
+      .select()
+      .from(def.table)
+      .where(scoped(def.table, sql.placeholder('workspaceId'), eq(def.table.id, sql.placeholder('id'))))
+      .limit(1)
+      .prepare(`get_${def.plural}`)
+  )
+  const rows = await statement.execute({ workspaceId, id })
   return rows[0] as R | undefined
 }
 
