@@ -20,16 +20,20 @@ export function cursorValues (keys: SortKey[], row: Record<string, unknown>): un
  * both directions, so after a non-null value come larger (or smaller) values
  * and then the nulls; after a null only nulls with a later tiebreak.
  */
-export function afterCursor (keys: SortKey[], values: unknown[]): SQL | undefined {
-  const parsed = keys.map((k, i) => parseValue(k, values[i]))
+export function afterCursor (
+  keys: SortKey[],
+  values: unknown[],
+  bind: (index: number, value: unknown) => unknown = (_i, value) => value
+): SQL | undefined {
+  const parsed = parseCursorValues(keys, values)
   const build = (i: number): SQL | undefined => {
     const key = keys[i]
     if (key === undefined) return undefined
-    const value = parsed[i]
     const rest = build(i + 1)
-    if (value === null) {
+    if (parsed[i] === null) {
       return rest === undefined ? sql`false` : and(isNull(key.column), rest)
     }
+    const value = bind(i, parsed[i])
     const beyond = key.descending ? lt(key.column, value) : gt(key.column, value)
     const options: (SQL | undefined)[] = [beyond]
     if (key.nullable) options.push(isNull(key.column))
@@ -37,6 +41,11 @@ export function afterCursor (keys: SortKey[], values: unknown[]): SQL | undefine
     return or(...options)
   }
   return build(0)
+}
+
+/** The cursor's values, checked against the sort and typed for comparison. */
+export function parseCursorValues (keys: SortKey[], values: unknown[]): unknown[] {
+  return keys.map((k, i) => parseValue(k, values[i]))
 }
 
 function parseValue (key: SortKey, value: unknown): unknown {

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto'
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/pool.js'
-import { afterCursor, cursorValues, orderBy } from '../list/keyset.js'
+import { afterCursor, cursorValues, orderBy, parseCursorValues } from '../list/keyset.js'
 import { decodeCursor, encodeCursor } from '../list/cursor.js'
 import { filterConditions, textSearch } from '../list/filters.js'
-import { parseSort } from '../list/sort.js'
+import { parseSort, type SortKey } from '../list/sort.js'
 import { executePrepared, preparedOnce } from '../records/prepared.js'
 import { scoped } from '../records/tenant.js'
 import type { AnyResourceDefinition, ReferenceTarget, ResourceDefinition, Row } from './resource.js'
@@ -72,25 +73,55 @@ export async function listRecords<R extends Row> (
 ): Promise<{ rows: R[], nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT
   const { keys, canonical } = parseSort(query.sort, def.sortable, def.table.id)
-  const conditions: (SQL | undefined)[] = [
-    ...filterConditions(def.filters, query),
-    textSearch(def.searchColumns, query.q),
-    extra
-  ]
-  if (query.cursor !== undefined) {
-    conditions.push(afterCursor(keys, decodeCursor(query.cursor, canonical, keys.length)))
-  }
-  const select = db
-    .select()
-    .from(def.table)
-    .where(scoped(def.table, workspaceId, ...conditions))
-    .orderBy(...orderBy(keys))
-    .limit(limit + 1)
-  const rows = (await executePrepared(select, `list_${def.plural}`)) as R[]
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, canonical, keys.length)
+  const conditions: (SQL | undefined)[] = [...filterConditions(def.filters, query), textSearch(def.searchColumns, query.q), extra]
+  const rows = conditions.every((c) => c === undefined)
+    ? await plainPage(db, def, workspaceId, keys, canonical, cursor, limit)
+    : (await executePrepared(
+        db
+          .select()
+          .from(def.table)
+          .where(scoped(def.table, workspaceId, ...conditions, cursor && afterCursor(keys, cursor)))
+          .orderBy(...orderBy(keys))
+          .limit(limit + 1),
+        `list_${def.plural}`
+      )) as R[]
   if (rows.length <= limit) return { rows, nextCursor: null }
   const page = rows.slice(0, limit)
   const last = page[page.length - 1] as R
   return { rows: page, nextCursor: encodeCursor({ sort: canonical, values: cursorValues(keys, last) }) }
+}
+
+/**
+ * A page with no filter: the commonest list (a frontend's first screen and
+ * every page after it). Its statement depends only on the sort and on which
+ * cursor values are null, so it is built once per shape with placeholders.
+ */
+async function plainPage<R extends Row> (
+  db: Executor,
+  def: ResourceDefinition<R>,
+  workspaceId: string,
+  keys: SortKey[],
+  canonical: string,
+  cursor: unknown[] | undefined,
+  limit: number
+): Promise<R[]> {
+  const parsed = cursor === undefined ? undefined : parseCursorValues(keys, cursor)
+  const shape = parsed === undefined ? 'first' : parsed.map((v) => (v === null ? 'n' : 'v')).join('')
+  const name = `page_${def.plural}_${createHash('sha1').update(`${canonical} ${shape}`).digest('hex').slice(0, 12)}`
+  const statement = preparedOnce(db, name, () => {
+    const after = cursor === undefined ? undefined : afterCursor(keys, cursor, (i) => sql.placeholder(`c${i}`))
+    return db
+      .select()
+      .from(def.table)
+      .where(scoped(def.table, sql.placeholder('workspaceId'), after))
+      .orderBy(...orderBy(keys))
+      .limit(sql.placeholder('limit'))
+      .prepare(name)
+  })
+  const values: Record<string, unknown> = { workspaceId, limit: limit + 1 }
+  parsed?.forEach((v, i) => { if (v !== null) values[`c${i}`] = v })
+  return (await statement.execute(values)) as R[]
 }
 
 /**
