@@ -67,18 +67,34 @@ export function resourceSchemas (
  * The record as the API shows it: every documented field, null when empty,
  * timestamps as RFC 3339 strings. `extra` adds the computed fields.
  */
-const fieldLists = new WeakMap<TSchema, string[]>()
+type Mapper = (row: Record<string, unknown>, extra: Record<string, unknown>, iso: (v: unknown) => unknown) => unknown
+
+const mappers = new WeakMap<TSchema, Mapper>()
+
+const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null))
+
+/**
+ * One function per record schema, generated once, that copies exactly the
+ * documented fields: lists map thousands of rows a second, and a
+ * straight-line object literal is several times cheaper than a loop over
+ * the field names. The names come from our own schemas, quoted as JSON.
+ */
+function mapperOf (schema: TSchema): Mapper {
+  let mapper = mappers.get(schema)
+  if (mapper === undefined) {
+    const fields = Object.keys((schema as unknown as { properties: Record<string, unknown> }).properties)
+    const body = fields
+      .map((f) => {
+        const key = JSON.stringify(f)
+        return `${key}: iso(${key} in extra ? extra[${key}] : row[${key}])`
+      })
+      .join(',\n')
+    mapper = new Function('row', 'extra', 'iso', `return {\n${body}\n}`) as Mapper
+    mappers.set(schema, mapper)
+  }
+  return mapper
+}
 
 export function recordToDto<T> (schema: TSchema, row: Record<string, unknown>, extra: Record<string, unknown> = {}): T {
-  let fields = fieldLists.get(schema)
-  if (fields === undefined) {
-    fields = Object.keys((schema as unknown as { properties: Record<string, unknown> }).properties)
-    fieldLists.set(schema, fields)
-  }
-  const out: Record<string, unknown> = {}
-  for (const field of fields) {
-    const value = field in extra ? extra[field] : row[field]
-    out[field] = value instanceof Date ? value.toISOString() : (value ?? null)
-  }
-  return out as T
+  return mapperOf(schema)(row, extra, iso) as T
 }
