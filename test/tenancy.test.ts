@@ -18,12 +18,18 @@ t.test('a record of another workspace does not exist for the caller', async (t) 
   const a = await createWorkspace(app, 'Tenant A')
   const b = await createWorkspace(app, 'Tenant B')
 
-  const account = (await a.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'A only' } })).json()
+  const account = (await a.request({
+    method: 'POST', url: '/v1/accounts', payload: { name: 'A only' }
+  })).json()
   const records: Record<string, { id: string, patch: Record<string, unknown> }> = {
     accounts: { id: account.id, patch: { name: 'taken by B' } },
-    contacts: { id: (await createContact(a, { accountId: account.id })).id, patch: { lastName: 'B' } },
+    contacts: {
+      id: (await createContact(a, { accountId: account.id })).id, patch: { lastName: 'B' }
+    },
     leads: { id: (await createLead(a)).id, patch: { lastName: 'B' } },
-    opportunities: { id: (await createOpportunity(a, { accountId: account.id })).id, patch: { name: 'B' } },
+    opportunities: {
+      id: (await createOpportunity(a, { accountId: account.id })).id, patch: { name: 'B' }
+    },
     products: { id: (await createProduct(a)).id, patch: { name: 'B' } },
     cases: { id: (await createCase(a)).id, patch: { subject: 'B' } },
     campaigns: { id: (await createCampaign(a)).id, patch: { name: 'B' } },
@@ -32,7 +38,8 @@ t.test('a record of another workspace does not exist for the caller', async (t) 
 
   for (const [collection, { id, patch }] of Object.entries(records)) {
     const url = `/v1/${collection}/${id}`
-    for (const [method, payload] of [['GET', undefined], ['PATCH', patch], ['DELETE', undefined]] as const) {
+    const verbs = [['GET', undefined], ['PATCH', patch], ['DELETE', undefined]] as const
+    for (const [method, payload] of verbs) {
       const res = await b.request({ method, url, ...(payload === undefined ? {} : { payload }) })
       t.equal(res.statusCode, 404, `${method} ${collection}: 404`)
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
@@ -63,7 +70,11 @@ async function listAll (ws: TestWorkspace, collection: string): Promise<string[]
   const ids: string[] = []
   let cursor: string | null = null
   do {
-    const res = await ws.request({ method: 'GET', url: `/v1/${collection}?limit=200${cursor === null ? '' : `&cursor=${cursor}`}` })
+    const cursorParam = cursor === null ? '' : `&cursor=${cursor}`
+    const res = await ws.request({
+      method: 'GET',
+      url: `/v1/${collection}?limit=200${cursorParam}`
+    })
     const body = res.json()
     ids.push(...body.data.map((r: { id: string }) => r.id))
     cursor = body.nextCursor

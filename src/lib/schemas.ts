@@ -2,7 +2,10 @@ import { type Static, Type, type TSchema, type TUnsafe } from 'typebox'
 
 /** Shared building blocks of the contract; every module builds on these. */
 
-export const UuidSchema = Type.String({ format: 'uuid', examples: ['0b5c6f7e-3d2a-4c1b-9e8f-7a6b5c4d3e2f'] })
+export const UuidSchema = Type.String({
+  format: 'uuid',
+  examples: ['0b5c6f7e-3d2a-4c1b-9e8f-7a6b5c4d3e2f']
+})
 
 export const TimestampSchema = Type.String({
   format: 'date-time',
@@ -35,7 +38,11 @@ export const CountrySchema = Type.String({
   examples: ['DE']
 })
 
-export const EmailSchema = Type.String({ format: 'email', maxLength: 254, examples: ['ada@example.com'] })
+export const EmailSchema = Type.String({
+  format: 'email',
+  maxLength: 254,
+  examples: ['ada@example.com']
+})
 
 export const UrlSchema = Type.String({
   format: 'uri',
@@ -51,7 +58,10 @@ export const PhoneSchema = Type.String({
   examples: ['+49 30 1234567']
 })
 
-export const VersionSchema = Type.Integer({ minimum: 1, description: 'starts at 1, grows by one on every change' })
+export const VersionSchema = Type.Integer({
+  minimum: 1,
+  description: 'starts at 1, grows by one on every change'
+})
 
 /**
  * A value or null. Scalars and objects get `type: [T, "null"]` (OpenAPI 3.1),
@@ -88,7 +98,11 @@ export const AddressSchema = Type.Object(
     postalCode: Nullable(Text(40)),
     country: Nullable(CountrySchema)
   },
-  { $id: 'Address', additionalProperties: false }
+  {
+    $id: 'Address',
+    additionalProperties: false,
+    examples: [{ street: 'Hauptstr. 1', city: 'Berlin', region: null, postalCode: '10115', country: 'DE' }]
+  }
 )
 
 /** The written form of an address: every part optional. */
@@ -113,10 +127,19 @@ export const AddressRefSchema = Type.Unsafe<{
 
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ description: 'URI naming the problem, stable across releases', examples: ['/problems/validation-error'] }),
-    title: Type.String({ description: 'short fixed summary of the type', examples: ['Validation error'] }),
+    type: Type.String({
+      description: 'URI naming the problem, stable across releases',
+      examples: ['/problems/validation-error']
+    }),
+    title: Type.String({
+      description: 'short fixed summary of the type',
+      examples: ['Validation error']
+    }),
     status: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
-    detail: Type.String({ description: 'what went wrong this time, safe to show', examples: ['body/name must not be empty'] }),
+    detail: Type.String({
+      description: 'what went wrong this time, safe to show',
+      examples: ['body/name must not be empty']
+    }),
     instance: Type.String({ description: 'the request path', examples: ['/v1/accounts'] }),
     code: Type.String({ description: 'machine-readable code', examples: ['CRM_VALIDATION_ERROR'] }),
     requestId: Type.String({ description: 'also found in the logs', examples: ['req-1'] }),
@@ -124,7 +147,10 @@ export const ProblemSchema = Type.Object(
       Type.Array(
         Type.Object(
           {
-            pointer: Type.String({ description: 'JSON Pointer into the body, or a parameter name', examples: ['/name'] }),
+            pointer: Type.String({
+              description: 'JSON Pointer into the body, or a parameter name',
+              examples: ['/name']
+            }),
             message: Type.String({ examples: ['must NOT have fewer than 1 characters'] })
           },
           { additionalProperties: false }
@@ -132,7 +158,21 @@ export const ProblemSchema = Type.Object(
       )
     )
   },
-  { $id: 'Problem', additionalProperties: false, description: 'RFC 9457 problem details' }
+  {
+    $id: 'Problem',
+    additionalProperties: false,
+    description: 'RFC 9457 problem details',
+    examples: [{
+      type: '/problems/validation-error',
+      title: 'Validation error',
+      status: 400,
+      detail: 'body/name is required',
+      instance: '/v1/accounts',
+      code: 'CRM_VALIDATION_ERROR',
+      requestId: '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
+      errors: [{ pointer: '/name', message: 'is required' }]
+    }]
+  }
 )
 
 export const ProblemRefSchema = Type.Unsafe(Type.Ref('Problem'))

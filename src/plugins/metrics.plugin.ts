@@ -19,7 +19,11 @@ async function metricsPlugin (app: FastifyInstance) {
     clearRegisterOnInit: true,
     // A histogram is enough for latency quantiles in Prometheus; the summary's
     // digest cost a few percent of every request.
-    routeMetrics: { enabled: { histogram: true, summary: false }, groupStatusCodes: true, routeBlacklist: ['/metrics', '/health/live', '/health/ready'] }
+    routeMetrics: {
+      enabled: { histogram: true, summary: false },
+      groupStatusCodes: true,
+      routeBlacklist: ['/metrics', '/health/live', '/health/ready']
+    }
   })
 }
 

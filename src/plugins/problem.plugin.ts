@@ -37,15 +37,29 @@ interface AjvError {
 }
 
 const FASTIFY_CODES: Record<string, { code: string, detail?: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'CRM_UNSUPPORTED_MEDIA_TYPE', detail: 'the body must be application/json' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'CRM_PAYLOAD_TOO_LARGE', detail: 'the body is larger than the limit' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'CRM_BAD_REQUEST', detail: 'the body is empty but declared as application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'CRM_UNSUPPORTED_MEDIA_TYPE', detail: 'the body must be application/json'
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'CRM_PAYLOAD_TOO_LARGE', detail: 'the body is larger than the limit'
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'CRM_BAD_REQUEST', detail: 'the body is empty but declared as application/json'
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'CRM_BAD_REQUEST', detail: 'the body is not valid JSON' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'CRM_BAD_REQUEST', detail: 'Content-Length does not match the body' },
-  FST_ERR_BAD_URL: { code: 'CRM_BAD_REQUEST', detail: 'the URL is not valid (bad percent-encoding)' },
-  FST_ERR_CTP_INVALID_TYPE: { code: 'CRM_BAD_REQUEST', detail: 'the Content-Type header is not valid' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'CRM_BAD_REQUEST', detail: 'Content-Length does not match the body'
+  },
+  FST_ERR_BAD_URL: {
+    code: 'CRM_BAD_REQUEST', detail: 'the URL is not valid (bad percent-encoding)'
+  },
+  FST_ERR_CTP_INVALID_TYPE: {
+    code: 'CRM_BAD_REQUEST', detail: 'the Content-Type header is not valid'
+  },
   FST_ERR_INVALID_URL: { code: 'CRM_BAD_REQUEST', detail: 'the URL is not valid' },
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'CRM_URI_TOO_LONG', detail: 'a path parameter is longer than allowed' }
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'CRM_URI_TOO_LONG', detail: 'a path parameter is longer than allowed'
+  }
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -80,7 +94,9 @@ function messageOf (error: AjvError): string {
   if (error.keyword === 'pattern' && typeof stated === 'string') return stated
   if (error.keyword === 'enum') {
     const allowed = error.params.allowedValues
-    return Array.isArray(allowed) ? `must be one of ${allowed.join(', ')}` : 'is not an allowed value'
+    return Array.isArray(allowed)
+      ? `must be one of ${allowed.join(', ')}`
+      : 'is not an allowed value'
   }
   return error.message ?? 'is not valid'
 }
@@ -90,9 +106,11 @@ function messageOf (error: AjvError): string {
  * and once more as anyOf. Keep the value branch's first message only.
  */
 function isNoise (v: AjvError, all: AjvError[]): boolean {
-  const sameSpot = all.filter((o) => o !== v && o.instancePath === v.instancePath && o.keyword !== 'anyOf')
+  const sameSpot = all.filter((o) =>
+    o !== v && o.instancePath === v.instancePath && o.keyword !== 'anyOf')
   if (v.keyword === 'anyOf') return sameSpot.length > 0
-  return v.keyword === 'type' && v.params.type === 'null' && sameSpot.some((o) => !(o.keyword === 'type' && o.params.type === 'null'))
+  const isNullCheck = (e: AjvError) => e.keyword === 'type' && e.params.type === 'null'
+  return isNullCheck(v) && sameSpot.some((o) => !isNullCheck(o))
 }
 
 export function validationProblem (context: string, validation: AjvError[]): Mapped {
@@ -113,16 +131,26 @@ export function validationProblem (context: string, validation: AjvError[]): Map
   return { status: 400, code: 'CRM_VALIDATION_ERROR', detail, errors }
 }
 
-export function mapError (error: FastifyError & Partial<CrmError> & { validationContext?: string }): Mapped {
+export function mapError (
+  error: FastifyError & Partial<CrmError> & { validationContext?: string }
+): Mapped {
   if (Array.isArray(error.validation)) {
-    return validationProblem(error.validationContext ?? 'body', error.validation as unknown as AjvError[])
+    return validationProblem(
+      error.validationContext ?? 'body',
+      error.validation as unknown as AjvError[]
+    )
   }
-  if (typeof error.code === 'string' && error.code.startsWith('CRM_') && error.statusCode !== undefined) {
-    return { status: error.statusCode, code: error.code, detail: error.message, errors: error.errors }
+  const isCoded = typeof error.code === 'string' && error.code.startsWith('CRM_')
+  if (isCoded && error.statusCode !== undefined) {
+    return {
+      status: error.statusCode, code: error.code, detail: error.message, errors: error.errors
+    }
   }
   const known = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined
   if (known !== undefined) {
-    return { status: error.statusCode ?? 400, code: known.code, detail: known.detail ?? error.message }
+    return {
+      status: error.statusCode ?? 400, code: known.code, detail: known.detail ?? error.message
+    }
   }
   const fromDatabase = constraintProblem(error)
   if (fromDatabase !== undefined) return fromDatabase
@@ -165,7 +193,8 @@ async function problemPlugin (app: FastifyInstance) {
 
   app.setNotFoundHandler((request, reply) => {
     const detail = `No route ${request.method} ${request.url.split('?')[0] ?? ''}`
-    return sendProblem(reply, problemBody({ status: 404, code: 'CRM_ROUTE_NOT_FOUND', detail }, request))
+    const mapped: Mapped = { status: 404, code: 'CRM_ROUTE_NOT_FOUND', detail }
+    return sendProblem(reply, problemBody(mapped, request))
   })
 }
 

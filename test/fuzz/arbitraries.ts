@@ -28,15 +28,21 @@ function stringArbitrary (s: Schema): fc.Arbitrary<string> {
   if (Array.isArray(s.enum)) return fc.constantFrom(...(s.enum as string[]))
   const max = Math.min(s.maxLength ?? 40, 60)
   const min = s.minLength ?? 0
+  const dateRange = {
+    min: new Date('1990-01-01'), max: new Date('2090-01-01'), noInvalidDate: true
+  }
   switch (s.format) {
     case 'uuid': return fc.uuid()
     case 'email': return fc.emailAddress().filter((e) => e.length <= (s.maxLength ?? 254))
-    case 'uri': return fc.webUrl({ validSchemes: ['https'] }).filter((u) => u.length <= (s.maxLength ?? 2048))
-    case 'date': return fc.date({ min: new Date('1990-01-01'), max: new Date('2090-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))
-    case 'date-time': return fc.date({ min: new Date('1990-01-01'), max: new Date('2090-01-01'), noInvalidDate: true }).map((d) => d.toISOString())
+    case 'uri':
+      return fc.webUrl({ validSchemes: ['https'] })
+        .filter((u) => u.length <= (s.maxLength ?? 2048))
+    case 'date': return fc.date(dateRange).map((d) => d.toISOString().slice(0, 10))
+    case 'date-time': return fc.date(dateRange).map((d) => d.toISOString())
   }
   if (typeof s.pattern === 'string') {
-    return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length >= min && v.length <= (s.maxLength ?? 10_000))
+    return fc.stringMatching(new RegExp(s.pattern))
+      .filter((v) => v.length >= min && v.length <= (s.maxLength ?? 10_000))
   }
   return fc.string({ minLength: Math.max(min, 1), maxLength: Math.max(max, min, 1) })
 }
@@ -45,18 +51,29 @@ function stringArbitrary (s: Schema): fc.Arbitrary<string> {
 export function valid (schema: Schema, components: Components, depth = 0): fc.Arbitrary<unknown> {
   const s = resolve(schema, components)
   if (s.const !== undefined) return fc.constant(s.const)
-  if (Array.isArray(s.anyOf)) return fc.oneof(...s.anyOf.map((x: Schema) => valid(x, components, depth + 1)))
+  if (Array.isArray(s.anyOf)) {
+    return fc.oneof(...s.anyOf.map((x: Schema) => valid(x, components, depth + 1)))
+  }
   if (Array.isArray(s.type)) {
     // `type: [T, "null"]`: a T (its enum without the null) or null.
-    return fc.oneof(...s.type.map((type: string) => type === 'null'
-      ? fc.constant(null)
-      : valid({ ...s, type, ...(Array.isArray(s.enum) ? { enum: s.enum.filter((v: unknown) => v !== null) } : {}) }, components, depth + 1)))
+    return fc.oneof(...s.type.map((type: string) => {
+      if (type === 'null') return fc.constant(null)
+      const withoutNull = Array.isArray(s.enum)
+        ? { enum: s.enum.filter((v: unknown) => v !== null) }
+        : {}
+      return valid({ ...s, type, ...withoutNull }, components, depth + 1)
+    }))
   }
   switch (s.type) {
     case 'null': return fc.constant(null)
     case 'boolean': return fc.boolean()
-    case 'integer': return fc.integer({ min: s.minimum ?? -1000, max: Math.min(s.maximum ?? 100_000, 2 ** 31 - 1) })
-    case 'number': return fc.double({ min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true })
+    case 'integer': return fc.integer({
+      min: s.minimum ?? -1000,
+      max: Math.min(s.maximum ?? 100_000, 2 ** 31 - 1)
+    })
+    case 'number': return fc.double({
+      min: s.minimum ?? -1e6, max: s.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true
+    })
     case 'string':
       // Documented examples are real values (a stage key, say) that random text rarely hits.
       return Array.isArray(s.examples) && s.examples.length > 0
@@ -80,12 +97,15 @@ export function valid (schema: Schema, components: Components, depth = 0): fc.Ar
 export const hostileStrings = fc.constantFrom(
   '', ' ', '\u0000', 'a\u0000b', '\ud800', '"; drop table accounts; --', "' or 1=1 --",
   '__proto__', 'constructor', '%00', '../../etc/passwd', '<script>alert(1)</script>',
-  'x'.repeat(5000), '١٢٣', 'NaN', 'Infinity', '-0', '1e400', '9'.repeat(40), 'null', 'true', '{}', '[]'
+  'x'.repeat(5000), '١٢٣', 'NaN', 'Infinity', '-0', '1e400', '9'.repeat(40),
+  'null', 'true', '{}', '[]'
 )
 
 export const hostileValues: fc.Arbitrary<unknown> = fc.oneof(
   hostileStrings,
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.1, [], {}, [null], { a: 1 }),
+  fc.constantFrom(
+    null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.1, [], {}, [null], { a: 1 }
+  ),
   fc.jsonValue({ maxDepth: 2 })
 )
 
@@ -112,16 +132,23 @@ export function invalidObject (schema: Schema, components: Components): fc.Arbit
   }
   const typed = props.filter((p) => {
     const ps = resolve(s.properties[p], components)
-    const variants: Schema[] = Array.isArray(ps.anyOf) ? ps.anyOf.map((x: Schema) => resolve(x, components)) : [ps]
+    const variants: Schema[] = Array.isArray(ps.anyOf)
+      ? ps.anyOf.map((x: Schema) => resolve(x, components))
+      : [ps]
     return variants.some((v) => {
       const types = Array.isArray(v.type) ? v.type : [v.type]
-      return types.some((type: unknown) => type !== undefined && type !== 'null' && type !== 'string') ||
+      const hasNonStringType = types.some((type: unknown) =>
+        type !== undefined && type !== 'null' && type !== 'string')
+      return hasNonStringType ||
         v.format !== undefined || v.pattern !== undefined || v.enum !== undefined
     })
   })
   if (typed.length > 0) {
-    options.push(base.chain((b) => fc.tuple(fc.constantFrom(...typed), fc.constantFrom('not-valid-☃', -5, '1e400', { x: 1 }, [1]))
-      .map(([k, v]) => ({ ...b, [k]: v }))))
+    options.push(base.chain((b) => {
+      const wrongValue = fc.constantFrom('not-valid-☃', -5, '1e400', { x: 1 }, [1])
+      return fc.tuple(fc.constantFrom(...typed), wrongValue)
+        .map(([k, v]) => ({ ...b, [k]: v }))
+    }))
   }
   return fc.oneof(...options)
 }

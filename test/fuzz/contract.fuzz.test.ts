@@ -6,7 +6,9 @@ import fc from 'fast-check'
 import t from 'tap'
 import { createWorkspace, type TestWorkspace } from '../fixtures/workspaces.js'
 import { buildTestApp } from '../helper.js'
-import { type Components, hostileStrings, hostileValues, invalidObject, resolve, type Schema, valid } from './arbitraries.js'
+import {
+  type Components, hostileStrings, hostileValues, invalidObject, resolve, type Schema, valid
+} from './arbitraries.js'
 
 /**
  * A schema-driven fuzz of the whole contract, read from the OpenAPI document
@@ -36,10 +38,13 @@ interface Operation {
 function stripIds (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripIds)
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '$id').map(([k, v]) => [k, stripIds(v)]))
+  return Object.fromEntries(
+    Object.entries(value).filter(([k]) => k !== '$id').map(([k, v]) => [k, stripIds(v)])
+  )
 }
 
-const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')
+const pointer = (...parts: string[]) =>
+  parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')
 
 t.test('the whole contract holds under valid and hostile input', async (t) => {
   const app = await buildTestApp(t)
@@ -67,9 +72,14 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
     const own = ids.own.get(collection) ?? []
     const foreign = ids.foreign.get(collection) ?? []
     const validId = fc.constantFrom(...own, ...foreign, randomUUID())
+    const idArrayLength = { minLength: pathParams.length, maxLength: pathParams.length }
     const validQuery = fc.record(
       // A made-up cursor is never valid; real ones are walked by the resource tests.
-      Object.fromEntries(queryParams.filter((p) => p.name !== 'cursor').map((p) => [p.name, valid(p.schema, components)])),
+      Object.fromEntries(
+        queryParams
+          .filter((p) => p.name !== 'cursor')
+          .map((p) => [p.name, valid(p.schema, components)])
+      ),
       { requiredKeys: [] }
     )
     const validBody = bodySchema === undefined
@@ -77,19 +87,34 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
       : valid(bodySchema, components).chain((body) => withReferences(body, ids))
     const successes = { count: 0 }
 
-    const check = async (request: { url: string, body: unknown, foreignId: boolean }, expectRefusal: boolean) => {
+    const check = async (
+      request: { url: string, body: unknown, foreignId: boolean },
+      expectRefusal: boolean
+    ) => {
       const res = await a.request({
         method: method.toUpperCase() as 'GET',
         url: request.url,
-        ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } })
+        ...(request.body === undefined ? {} : {
+          payload: JSON.stringify(request.body),
+          headers: { 'content-type': 'application/json' }
+        })
       })
-      const label = `${where} ${request.url} ${JSON.stringify(request.body)?.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`
+      const sent = JSON.stringify(request.body)?.slice(0, 200)
+      const label =
+        `${where} ${request.url} ${sent} → ${res.statusCode} ${res.body.slice(0, 300)}`
       if (res.statusCode >= 500) throw new Error(`5xx: ${label}`)
-      if (process.env.FUZZ_DEBUG !== undefined && where.includes(process.env.FUZZ_DEBUG)) process.stderr.write(label + '\n')
+      if (process.env.FUZZ_DEBUG !== undefined && where.includes(process.env.FUZZ_DEBUG)) {
+        process.stderr.write(label + '\n')
+      }
       if (res.statusCode >= 400) {
-        if (!String(res.headers['content-type']).startsWith('application/problem+json')) throw new Error(`not problem+json: ${label}`)
+        const contentType = String(res.headers['content-type'])
+        if (!contentType.startsWith('application/problem+json')) {
+          throw new Error(`not problem+json: ${label}`)
+        }
         const problem = res.json()
-        for (const f of PROBLEM_FIELDS) if (!(f in problem)) throw new Error(`problem lacks ${f}: ${label}`)
+        for (const f of PROBLEM_FIELDS) {
+          if (!(f in problem)) throw new Error(`problem lacks ${f}: ${label}`)
+        }
         if (problem.status !== res.statusCode) throw new Error(`problem status differs: ${label}`)
         return res.statusCode
       }
@@ -102,17 +127,27 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
       if (documented === undefined) throw new Error(`undocumented status: ${label}`)
       const schema = documented.content?.['application/json']?.schema
       if (schema !== undefined) {
-        const validate = ajv.getSchema(`doc#/${pointer('paths', path, method, 'responses', String(res.statusCode), 'content', 'application/json', 'schema')}`)
+        const schemaPointer = pointer(
+          'paths', path, method, 'responses', String(res.statusCode),
+          'content', 'application/json', 'schema'
+        )
+        const validate = ajv.getSchema(`doc#/${schemaPointer}`)
         if (validate === undefined) throw new Error(`no schema compiled: ${label}`)
-        if (!validate(res.json())) throw new Error(`response breaks its schema ${JSON.stringify(validate.errors?.slice(0, 3))}: ${label}`)
+        if (!validate(res.json())) {
+          const errors = JSON.stringify(validate.errors?.slice(0, 3))
+          throw new Error(`response breaks its schema ${errors}: ${label}`)
+        }
       }
       return res.statusCode
     }
 
     const urlFor = (idValues: string[], query: Record<string, unknown>) => {
       let url = path
-      pathParams.forEach((p, i) => { url = url.replace(`{${p.name}}`, encodeSegment(idValues[i] ?? '')) })
-      const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()
+      pathParams.forEach((p, i) => {
+        url = url.replace(`{${p.name}}`, encodeSegment(idValues[i] ?? ''))
+      })
+      const pairs = Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])
+      const qs = new URLSearchParams(pairs).toString()
       return qs === '' ? url : `${url}?${qs}`
     }
 
@@ -122,15 +157,21 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
       ? Math.ceil(RUNS / 3)
       : method === 'post' || method === 'patch' ? RUNS * 2 : RUNS
     await fc.assert(
-      fc.asyncProperty(fc.array(validId, { minLength: pathParams.length, maxLength: pathParams.length }), validQuery, validBody, async (idValues, query, body) => {
-        const foreignId = idValues.some((id) => foreign.includes(id))
-        await check({ url: urlFor(idValues, query), body, foreignId }, false)
-      }),
+      fc.asyncProperty(
+        fc.array(validId, idArrayLength), validQuery, validBody,
+        async (idValues, query, body) => {
+          const foreignId = idValues.some((id) => foreign.includes(id))
+          await check({ url: urlFor(idValues, query), body, foreignId }, false)
+        }
+      ),
       settings(runs)
     )
     // The fuzz must reach the success path too, or it proves nothing about it.
     if (method !== 'delete' && !where.includes('/auth/token')) {
-      t.ok(successes.count > 0, `${where}: valid input succeeded ${successes.count} times (${Date.now() - started} ms)`)
+      t.ok(
+        successes.count > 0,
+        `${where}: valid input succeeded ${successes.count} times (${Date.now() - started} ms)`
+      )
     } else {
       t.pass(`${where}: valid input (${Date.now() - started} ms)`)
     }
@@ -138,32 +179,49 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
     // An empty id would name the collection itself (a trailing slash is ignored).
     const hostileId = fc.oneof(hostileStrings, fc.string({ maxLength: 40 })).filter((s) => s !== '')
     const hostileQuery = fc.dictionary(
-      fc.oneof(fc.constantFrom(...queryParams.map((p) => p.name), 'unknownParam'), fc.string({ minLength: 1, maxLength: 10 })),
+      fc.oneof(
+        fc.constantFrom(...queryParams.map((p) => p.name), 'unknownParam'),
+        fc.string({ minLength: 1, maxLength: 10 })
+      ),
       hostileValues.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
       { maxKeys: 3 }
     )
     if (pathParams.length > 0) {
       await fc.assert(
-        fc.asyncProperty(fc.array(hostileId, { minLength: pathParams.length, maxLength: pathParams.length }), validBody, async (idValues, body) => {
-          await check({ url: urlFor(idValues, {}), body, foreignId: false }, path.startsWith('/v1/'))
+        fc.asyncProperty(fc.array(hostileId, idArrayLength), validBody, async (idValues, body) => {
+          await check(
+            { url: urlFor(idValues, {}), body, foreignId: false },
+            path.startsWith('/v1/')
+          )
         }),
         settings(RUNS)
       )
     }
     await fc.assert(
-      fc.asyncProperty(fc.array(validId, { minLength: pathParams.length, maxLength: pathParams.length }), hostileQuery, validBody, async (idValues, query, body) => {
-        await check({ url: urlFor(idValues, query), body, foreignId: idValues.some((id) => foreign.includes(id)) }, false)
-      }),
+      fc.asyncProperty(
+        fc.array(validId, idArrayLength), hostileQuery, validBody,
+        async (idValues, query, body) => {
+          const foreignId = idValues.some((id) => foreign.includes(id))
+          await check({ url: urlFor(idValues, query), body, foreignId }, false)
+        }
+      ),
       settings(RUNS)
     )
     if (bodySchema !== undefined && resolve(bodySchema, components).type === 'object') {
-      const isCreate = method === 'post' && pathParams.length === 0 && path.startsWith('/v1/') && ids.own.has(collection)
+      const isCreate = method === 'post' && pathParams.length === 0 &&
+        path.startsWith('/v1/') && ids.own.has(collection)
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.constantFrom(...own, randomUUID()), { minLength: pathParams.length, maxLength: pathParams.length }), invalidObject(bodySchema, components), async (idValues, body) => {
-          const before = isCreate ? await count(a, collection) : 0
-          await check({ url: urlFor(idValues, {}), body, foreignId: false }, true)
-          if (isCreate && await count(a, collection) !== before) throw new Error(`a refused create changed ${collection}`)
-        }),
+        fc.asyncProperty(
+          fc.array(fc.constantFrom(...own, randomUUID()), idArrayLength),
+          invalidObject(bodySchema, components),
+          async (idValues, body) => {
+            const before = isCreate ? await count(a, collection) : 0
+            await check({ url: urlFor(idValues, {}), body, foreignId: false }, true)
+            if (isCreate && await count(a, collection) !== before) {
+              throw new Error(`a refused create changed ${collection}`)
+            }
+          }
+        ),
         settings(RUNS)
       )
     }
@@ -188,7 +246,10 @@ const REFERENCE_COLLECTIONS: Record<string, string> = {
  * workspace, in the other workspace (which must fail like an unknown id), or
  * nowhere; otherwise almost every write would be refused for its links.
  */
-function withReferences (body: unknown, ids: { own: Map<string, string[]>, foreign: Map<string, string[]> }) {
+function withReferences (
+  body: unknown,
+  ids: { own: Map<string, string[]>, foreign: Map<string, string[]> }
+) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return fc.constant(body)
   const entries = Object.entries(body as Record<string, unknown>)
   const choices = entries.map(([k, v]) => {
@@ -204,9 +265,12 @@ function withReferences (body: unknown, ids: { own: Map<string, string[]>, forei
     ).map((id) => [k, id] as const)
   })
   return fc.tuple(...choices).map((pairs) => {
-    const out: Record<string, unknown> = Object.fromEntries(pairs.filter(([, v]) => v !== undefined))
+    const out: Record<string, unknown> =
+      Object.fromEntries(pairs.filter(([, v]) => v !== undefined))
     // Seeds repeat across runs on one database; emails of users are unique system-wide.
-    if (typeof out.email === 'string' && out.email.length < 240) out.email = `${RUN_TAG}.${out.email}`
+    if (typeof out.email === 'string' && out.email.length < 240) {
+      out.email = `${RUN_TAG}.${out.email}`
+    }
     return out
   })
 }
@@ -224,7 +288,11 @@ async function count (ws: TestWorkspace, collection: string): Promise<number> {
   let n = 0
   let cursor: string | null = null
   do {
-    const res = await ws.request({ method: 'GET', url: `/v1/${collection}?limit=200${cursor === null ? '' : `&cursor=${cursor}`}` })
+    const cursorParam = cursor === null ? '' : `&cursor=${cursor}`
+    const res = await ws.request({
+      method: 'GET',
+      url: `/v1/${collection}?limit=200${cursorParam}`
+    })
     const body = res.json()
     n += body.data.length
     cursor = body.nextCursor
@@ -233,16 +301,30 @@ async function count (ws: TestWorkspace, collection: string): Promise<number> {
 }
 
 /** A few records of every collection in both workspaces, from valid bodies. */
-async function seedRecords (app: FastifyInstance, operations: Operation[], components: Components, a: TestWorkspace, b: TestWorkspace) {
+async function seedRecords (
+  app: FastifyInstance,
+  operations: Operation[],
+  components: Components,
+  a: TestWorkspace,
+  b: TestWorkspace
+) {
   const own = new Map<string, string[]>()
   const foreign = new Map<string, string[]>()
-  const creates = operations.filter((o) => o.method === 'post' && /^\/v1\/[a-z-]+$/.test(o.path) && o.path !== '/v1/signup' && !o.path.startsWith('/v1/auth'))
+  const creates = operations.filter((o) =>
+    o.method === 'post' &&
+    /^\/v1\/[a-z-]+$/.test(o.path) &&
+    o.path !== '/v1/signup' &&
+    !o.path.startsWith('/v1/auth')
+  )
   for (let round = 0; round < 3; round++) {
     for (const { path, op } of creates) {
       const collection = path.split('/')[2] as string
       const schema = op.requestBody.content['application/json'].schema
       const required = new Set<string>(resolve(schema, components).required ?? [])
-      const samples = fc.sample(valid(schema, components), { numRuns: 8, seed: SEED + round }) as Record<string, unknown>[]
+      const samples = fc.sample(
+        valid(schema, components),
+        { numRuns: 8, seed: SEED + round }
+      ) as Record<string, unknown>[]
       for (const [ws, pool] of [[a, own], [b, foreign]] as const) {
         for (const sample of samples) {
           const body = { ...sample }

@@ -36,11 +36,20 @@ t.test('every operation is documented completely', async (t) => {
         if (op.security.length > 0) t.ok(statuses.includes('401'), `${where} documents 401`)
       }
       const media = op.requestBody?.content?.['application/json']
-      if (media !== undefined) t.ok(media.example !== undefined || media.examples !== undefined, `${where} body has an example`)
+      if (media !== undefined) {
+        const hasExample = media.example !== undefined || media.examples !== undefined
+        t.ok(hasExample, `${where} body has an example`)
+      }
     }
   }
   t.ok(doc.components.securitySchemes.bearerAuth, 'bearer scheme for Swagger UI')
-  for (const name of ['Problem', 'Account', 'Contact', 'Lead', 'Opportunity', 'Product', 'Case', 'Campaign']) {
+  for (const [name, schema] of Object.entries<Record<string, unknown>>(doc.components.schemas)) {
+    const hasExample = schema.examples !== undefined || schema.example !== undefined
+    t.ok(hasExample, `component ${name} has an example`)
+  }
+  for (const name of [
+    'Problem', 'Account', 'Contact', 'Lead', 'Opportunity', 'Product', 'Case', 'Campaign'
+  ]) {
     t.ok(doc.components.schemas[name], `component ${name}`)
   }
 })

@@ -6,7 +6,9 @@ t.test('a retry with the same key replays the first answer', async (t) => {
   const app = await buildTestApp(t)
   const ws = await createWorkspace(app)
   const send = (payload: object, key = 'key-1') =>
-    ws.request({ method: 'POST', url: '/v1/accounts', payload, headers: { 'idempotency-key': key } })
+    ws.request({
+      method: 'POST', url: '/v1/accounts', payload, headers: { 'idempotency-key': key }
+    })
 
   const first = await send({ name: 'Once' })
   t.equal(first.statusCode, 201)
@@ -37,16 +39,24 @@ t.test('keys are per credential and refusals are replayed too', async (t) => {
   const a = await createWorkspace(app)
   const b = await createWorkspace(app)
   const headers = { 'idempotency-key': 'shared' }
-  const ra = await a.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'A' }, headers })
-  const rb = await b.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'A' }, headers })
+  const ra = await a.request({
+    method: 'POST', url: '/v1/accounts', payload: { name: 'A' }, headers
+  })
+  const rb = await b.request({
+    method: 'POST', url: '/v1/accounts', payload: { name: 'A' }, headers
+  })
   t.equal(ra.statusCode, 201)
   t.equal(rb.statusCode, 201)
   t.not(ra.json().id, rb.json().id, 'another caller\'s key is another key')
 
   const bad = { name: 'x', ownerId: '3f0e0c8e-6b7a-4d4c-9a43-2f1a8f3b9c11' }
-  const first = await a.request({ method: 'POST', url: '/v1/accounts', payload: bad, headers: { 'idempotency-key': 'bad' } })
+  const first = await a.request({
+    method: 'POST', url: '/v1/accounts', payload: bad, headers: { 'idempotency-key': 'bad' }
+  })
   t.equal(first.statusCode, 422)
-  const again = await a.request({ method: 'POST', url: '/v1/accounts', payload: bad, headers: { 'idempotency-key': 'bad' } })
+  const again = await a.request({
+    method: 'POST', url: '/v1/accounts', payload: bad, headers: { 'idempotency-key': 'bad' }
+  })
   t.equal(again.statusCode, 422)
   t.equal(again.headers['idempotent-replayed'], 'true')
 })
@@ -59,9 +69,13 @@ t.test('a retry while the first request runs answers 409', async (t) => {
   await client.query('begin')
   await client.query('lock table accounts in exclusive mode')
   const headers = { 'idempotency-key': 'slow' }
-  const first = ws.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'Slow' }, headers })
+  const first = ws.request({
+    method: 'POST', url: '/v1/accounts', payload: { name: 'Slow' }, headers
+  })
   await new Promise((resolve) => setTimeout(resolve, 300))
-  const second = await ws.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'Slow' }, headers })
+  const second = await ws.request({
+    method: 'POST', url: '/v1/accounts', payload: { name: 'Slow' }, headers
+  })
   t.equal(second.statusCode, 409)
   t.equal(second.json().code, 'CRM_IDEMPOTENCY_IN_PROGRESS')
   await client.query('rollback')
@@ -72,7 +86,12 @@ t.test('a retry while the first request runs answers 409', async (t) => {
 t.test('the key must be 1 to 255 characters', async (t) => {
   const app = await buildTestApp(t)
   const ws = await createWorkspace(app)
-  const res = await ws.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'x' }, headers: { 'idempotency-key': 'k'.repeat(256) } })
+  const res = await ws.request({
+    method: 'POST',
+    url: '/v1/accounts',
+    payload: { name: 'x' },
+    headers: { 'idempotency-key': 'k'.repeat(256) }
+  })
   t.equal(res.statusCode, 400)
   t.equal(res.json().errors[0].pointer, 'idempotency-key')
 })

@@ -10,7 +10,9 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
   const ws = await createWorkspace(app)
   const auth = { authorization: `Bearer ${ws.token}` }
 
-  const cases: { name: string, status: number, code: string, res: () => Promise<LightMyRequestResponse> }[] = [
+  const cases: {
+    name: string, status: number, code: string, res: () => Promise<LightMyRequestResponse>
+  }[] = [
     {
       name: 'unknown route',
       status: 404,
@@ -21,19 +23,34 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
       name: 'malformed JSON',
       status: 400,
       code: 'CRM_BAD_REQUEST',
-      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"name": ' })
+      res: () => app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: '{"name": '
+      })
     },
     {
       name: 'wrong content type',
       status: 415,
       code: 'CRM_UNSUPPORTED_MEDIA_TYPE',
-      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'name=x' })
+      res: () => app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: { ...auth, 'content-type': 'text/plain' },
+        payload: 'name=x'
+      })
     },
     {
       name: 'body too large',
       status: 413,
       code: 'CRM_PAYLOAD_TOO_LARGE',
-      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(1_100_000) }) })
+      res: () => app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: JSON.stringify({ name: 'x'.repeat(1_100_000) })
+      })
     },
     {
       name: 'bad percent-encoding',
@@ -45,7 +62,9 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
       name: 'over-long path parameter',
       status: 414,
       code: 'CRM_URI_TOO_LONG',
-      res: () => app.inject({ method: 'GET', url: `/v1/accounts/${'a'.repeat(500)}`, headers: auth })
+      res: () => app.inject({
+        method: 'GET', url: `/v1/accounts/${'a'.repeat(500)}`, headers: auth
+      })
     },
     {
       name: 'malformed id',
@@ -75,7 +94,9 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
       name: 'numberOfEmployeesMin=1e400',
       status: 400,
       code: 'CRM_VALIDATION_ERROR',
-      res: () => app.inject({ method: 'GET', url: '/v1/accounts?numberOfEmployeesMin=1e400', headers: auth })
+      res: () => app.inject({
+        method: 'GET', url: '/v1/accounts?numberOfEmployeesMin=1e400', headers: auth
+      })
     },
     {
       name: 'unknown query parameter',
@@ -99,7 +120,12 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
       name: 'empty JSON body',
       status: 400,
       code: 'CRM_BAD_REQUEST',
-      res: () => app.inject({ method: 'POST', url: '/v1/accounts', headers: { ...auth, 'content-type': 'application/json' }, payload: '' })
+      res: () => app.inject({
+        method: 'POST',
+        url: '/v1/accounts',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: ''
+      })
     },
     {
       name: 'no credentials',
@@ -146,8 +172,10 @@ t.test('a validation problem points at every field', async (t) => {
   })
   const pointers = body.errors.map((e: { pointer: string }) => e.pointer).sort()
   t.same(pointers, ['/colour', '/id', '/name', '/website'])
-  t.equal(body.errors.find((e: { pointer: string }) => e.pointer === '/colour').message, 'is not a known property')
-  t.equal(body.errors.find((e: { pointer: string }) => e.pointer === '/name').message, 'is required')
+  const messageAt = (pointer: string) =>
+    body.errors.find((e: { pointer: string }) => e.pointer === pointer).message
+  t.equal(messageAt('/colour'), 'is not a known property')
+  t.equal(messageAt('/name'), 'is required')
 })
 
 t.test('a 500 reveals nothing but the request id', async (t) => {
@@ -172,9 +200,13 @@ t.test('a 500 reveals nothing but the request id', async (t) => {
 
 t.test('the caller\'s sane request id is echoed, a hostile one replaced', async (t) => {
   const app = await buildTestApp(t)
-  const sane = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } })
+  const sane = await app.inject({
+    method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' }
+  })
   t.equal(sane.headers['x-request-id'], 'abc-123')
-  const hostile = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\u0000<script>' } })
+  const hostile = await app.inject({
+    method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\u0000<script>' }
+  })
   t.not(hostile.headers['x-request-id'], 'a b\u0000<script>')
   t.match(hostile.headers['x-request-id'], /^[0-9a-f-]{36}$/)
 })
@@ -188,9 +220,13 @@ t.test('CORS allows the configured origins and exposes the documented headers', 
   })
   t.equal(allowed.statusCode, 204)
   t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com')
-  const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://app.example.com' } })
+  const simple = await app.inject({
+    method: 'GET', url: '/health/live', headers: { origin: 'https://app.example.com' }
+  })
   t.match(String(simple.headers['access-control-expose-headers']), /ETag.*Location.*X-Request-Id/)
-  const other = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } })
+  const other = await app.inject({
+    method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' }
+  })
   t.equal(other.headers['access-control-allow-origin'], undefined)
 })
 

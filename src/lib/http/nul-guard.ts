@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ValidationError, withFieldErrors } from '../errors.js'
 
 /**
@@ -18,12 +18,20 @@ export function findNul (value: unknown, path = ''): string | undefined {
 }
 
 export function registerNulGuard (app: FastifyInstance) {
-  app.addHook('preValidation', async (request) => {
-    const inQuery = findNul(request.query)
-    const inBody = inQuery === undefined ? findNul(request.body) : undefined
-    const pointer = inQuery !== undefined ? inQuery.slice(1) : inBody
-    if (pointer === undefined) return
-    const message = 'must not contain NUL characters'
-    throw withFieldErrors(new ValidationError(`${pointer || 'body'} ${message}`), [{ pointer, message }])
+  // Only routes that take a query string or a body have text to check.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { querystring?: unknown, body?: unknown } | undefined
+    if (schema?.querystring === undefined && schema?.body === undefined) return
+    const hooks = route.preValidation === undefined ? [] : [route.preValidation].flat()
+    route.preValidation = [...hooks, guard]
   })
+}
+
+async function guard (request: FastifyRequest) {
+  const inQuery = findNul(request.query)
+  const inBody = inQuery === undefined ? findNul(request.body) : undefined
+  const pointer = inQuery !== undefined ? inQuery.slice(1) : inBody
+  if (pointer === undefined) return
+  const message = 'must not contain NUL characters'
+  throw withFieldErrors(new ValidationError(`${pointer || 'body'} ${message}`), [{ pointer, message }])
 }

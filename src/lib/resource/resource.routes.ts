@@ -13,30 +13,49 @@ import {
 } from '../http/responses.js'
 import { pageSchema, UuidSchema } from '../schemas.js'
 import { notFound } from './resource.errors.js'
-import { DEFAULT_LIMIT, getRecord, listRecords, MAX_LIMIT, type ListQuery } from './resource.queries.js'
+import {
+  DEFAULT_LIMIT, getRecord, listRecords, MAX_LIMIT, type ListQuery
+} from './resource.queries.js'
 import { createResource, deleteResource, etag, updateResource } from './resource.service.js'
 import type { AnyResourceDefinition, ResourceDefinition, Row } from './resource.js'
 
 /** Query parameters every list shares: paging, sort and `q`. */
 export function listQuerySchema (def: AnyResourceDefinition, extra: Record<string, TSchema> = {}) {
+  const sortable = Object.keys(def.sortable)
   return Type.Object(
     {
       limit: Type.Optional(
-        Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `page size, at most ${MAX_LIMIT}` })
+        Type.Integer({
+          minimum: 1,
+          maximum: MAX_LIMIT,
+          default: DEFAULT_LIMIT,
+          description: `page size, at most ${MAX_LIMIT}`
+        })
       ),
       cursor: Type.Optional(
-        Type.String({ minLength: 1, maxLength: 2048, description: 'the nextCursor of the previous page' })
+        Type.String({
+          minLength: 1,
+          maxLength: 2048,
+          description: 'the nextCursor of the previous page'
+        })
       ),
       sort: Type.Optional(
         Type.String({
-          pattern: sortPattern(Object.keys(def.sortable)),
-          'x-pattern-message': `must be a comma list of ${Object.keys(def.sortable).join(', ')}, each with an optional '-'`,
-          description: `comma list of ${Object.keys(def.sortable).join(', ')}; '-' for descending; default -createdAt`,
+          pattern: sortPattern(sortable),
+          'x-pattern-message':
+            `must be a comma list of ${sortable.join(', ')}, each with an optional '-'`,
+          description:
+            `comma list of ${sortable.join(', ')}; '-' for descending; default -createdAt`,
           examples: ['-createdAt']
         })
       ),
-      q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: def.searchDescription })),
-      ...Object.fromEntries(Object.entries(filterParameters(def.filters)).map(([k, v]) => [k, Type.Optional(v)])),
+      q: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 200, description: def.searchDescription })
+      ),
+      ...Object.fromEntries(
+        Object.entries(filterParameters(def.filters))
+          .map(([k, v]) => [k, Type.Optional(v)])
+      ),
       ...extra
     },
     { additionalProperties: false }
@@ -72,7 +91,8 @@ export function registerResourceRoutes<R extends Row> (
   const itemPath = `${base}/:${idParam}`
   const read = { permission: { resource: def.plural, action: 'read' as const } }
   const write = { permission: { resource: def.plural, action: 'write' as const } }
-  const id = (request: FastifyRequest) => (request.params as Record<string, string>)[idParam] as string
+  const id = (request: FastifyRequest) =>
+    (request.params as Record<string, string>)[idParam] as string
 
   if (verbs.has('list')) app.get(base, {
     config: read,
@@ -81,17 +101,20 @@ export function registerResourceRoutes<R extends Row> (
       operationId: `list${def.nounPlural}`,
       summary: `List ${def.plural}`,
       description: def.descriptions?.list ??
-        `A page of ${def.plural}, newest first unless \`sort\` says otherwise. Filters combine with AND; ` +
-        'a comma list inside one filter means any of the values.',
+        `A page of ${def.plural}, newest first unless \`sort\` says otherwise. ` +
+        'Filters combine with AND; a comma list inside one filter means any of the values.',
       security: [{ bearerAuth: [] }],
       querystring: listQuerySchema(def),
       response: {
-        200: jsonResponse(`A page of ${def.plural}`, pageSchema(recordRef, `A page of ${def.plural}`)),
+        200: jsonResponse(
+          `A page of ${def.plural}`, pageSchema(recordRef, `A page of ${def.plural}`)
+        ),
         ...problemResponses(400, 401, 403)
       }
     }
   }, async (request) => {
-    const page = await listRecords(app.deps.db, def, request.tenant.workspaceId, request.query as ListQuery)
+    const query = request.query as ListQuery
+    const page = await listRecords(app.deps.db, def, request.tenant.workspaceId, query)
     return { data: page.rows.map(def.toDto), nextCursor: page.nextCursor }
   })
 
@@ -106,7 +129,9 @@ export function registerResourceRoutes<R extends Row> (
       headers: IdempotencyHeaders,
       body: def.schemas.create,
       response: {
-        201: jsonResponse(`The new ${def.name}`, recordRef, { ETag: EtagHeader, Location: LocationHeader }),
+        201: jsonResponse(
+          `The new ${def.name}`, recordRef, { ETag: EtagHeader, Location: LocationHeader }
+        ),
         ...problemResponses(400, 401, 403, 409, 413, 415, 422)
       }
     }
@@ -142,8 +167,9 @@ export function registerResourceRoutes<R extends Row> (
       operationId: `update${def.noun}`,
       summary: `Update a ${def.name}`,
       description: def.descriptions?.update ??
-        'Merges the body into the record (RFC 7396): absent fields stay, `null` clears an optional field. ' +
-        'With If-Match, a stale ETag answers 412 and changes nothing.',
+        'Merges the body into the record (RFC 7396): absent fields stay, ' +
+        '`null` clears an optional field. With If-Match, a stale ETag answers 412 ' +
+        'and changes nothing.',
       security: [{ bearerAuth: [] }],
       params: idParams(def),
       headers: IfMatchHeaders,
@@ -155,7 +181,9 @@ export function registerResourceRoutes<R extends Row> (
     }
   }, async (request, reply) => {
     const ifMatch = request.headers['if-match']
-    const row = await updateResource(app.deps.db, def, request.tenant, id(request), request.body, ifMatch)
+    const row = await updateResource(
+      app.deps.db, def, request.tenant, id(request), request.body, ifMatch
+    )
     return sendRecord(reply, def, row)
   })
 
@@ -166,8 +194,9 @@ export function registerResourceRoutes<R extends Row> (
       operationId: `delete${def.noun}`,
       summary: `Delete a ${def.name}`,
       description: def.descriptions?.delete ??
-        `Removes the ${def.name} from every read and list. A ${def.name} that other live records still ` +
-        'refer to is not deleted: the answer is 409 and names what refers to it.',
+        `Removes the ${def.name} from every read and list. ` +
+        `A ${def.name} that other live records still refer to is not deleted: ` +
+        'the answer is 409 and names what refers to it.',
       security: [{ bearerAuth: [] }],
       params: idParams(def),
       headers: IfMatchHeaders,

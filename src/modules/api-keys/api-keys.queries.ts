@@ -35,15 +35,28 @@ export async function touchApiKey (db: Executor, id: string) {
   await db
     .update(apiKeys)
     .set({ lastUsedAt: new Date() })
-    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))))
+    .where(and(
+      eq(apiKeys.id, id),
+      or(
+        isNull(apiKeys.lastUsedAt),
+        lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`)
+      )
+    ))
 }
 
 export async function listApiKeys (db: Executor, workspaceId: string) {
-  return db.select().from(apiKeys).where(eq(apiKeys.workspaceId, workspaceId)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+  return db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.workspaceId, workspaceId))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
 }
 
 export async function getApiKey (db: Executor, workspaceId: string, id: string) {
-  const rows = await db.select().from(apiKeys).where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id)))
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id)))
   return rows[0]
 }
 
@@ -55,7 +68,11 @@ export async function insertApiKey (db: Executor, values: typeof apiKeys.$inferI
 export async function revokeApiKey (db: Executor, workspaceId: string, id: string) {
   const [row] = await db
     .update(apiKeys)
-    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())`, updatedAt: new Date(), version: sql`${apiKeys.version} + 1` })
+    .set({
+      revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())`,
+      updatedAt: new Date(),
+      version: sql`${apiKeys.version} + 1`
+    })
     .where(and(eq(apiKeys.workspaceId, workspaceId), eq(apiKeys.id, id)))
     .returning()
   return row

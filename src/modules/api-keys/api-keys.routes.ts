@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { BadRequestError, withFieldErrors } from '../../lib/errors.js'
-import { jsonResponse, LocationHeader, NoContentResponse, problemResponses } from '../../lib/http/responses.js'
+import {
+  jsonResponse, LocationHeader, NoContentResponse, problemResponses
+} from '../../lib/http/responses.js'
 import { notFound } from '../../lib/resource/resource.errors.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import { UuidSchema } from '../../lib/schemas.js'
@@ -24,14 +26,21 @@ export async function apiKeysRoutes (app: FastifyInstance) {
       tags: ['API keys'],
       operationId: 'listApiKeys',
       summary: 'List API keys',
-      description: 'Every key of the workspace, newest first, revoked ones included. Secrets are never shown again.',
+      description: 'Every key of the workspace, newest first, revoked ones included. ' +
+        'Secrets are never shown again.',
       security: [{ bearerAuth: [] }],
       response: {
-        200: jsonResponse('The keys', Type.Object({ data: Type.Array(Type.Unsafe(Type.Ref('ApiKey'))) }, { additionalProperties: false })),
+        200: jsonResponse('The keys', Type.Object(
+          { data: Type.Array(Type.Unsafe(Type.Ref('ApiKey'))) },
+          { additionalProperties: false }
+        )),
         ...problemResponses(401, 403)
       }
     }
-  }, async (request) => ({ data: (await listApiKeys(app.deps.db, request.tenant.workspaceId)).map(toDto) }))
+  }, async (request) => {
+    const rows = await listApiKeys(app.deps.db, request.tenant.workspaceId)
+    return { data: rows.map(toDto) }
+  })
 
   app.post('/v1/api-keys', {
     config: { ...write, idempotent: true },
@@ -39,11 +48,14 @@ export async function apiKeysRoutes (app: FastifyInstance) {
       tags: ['API keys'],
       operationId: 'createApiKey',
       summary: 'Create an API key',
-      description: 'The answer holds the secret; it is stored only as a hash and never shown again.',
+      description: 'The answer holds the secret; it is stored only as a hash ' +
+        'and never shown again.',
       security: [{ bearerAuth: [] }],
       body: CreateApiKeyBodySchema,
       response: {
-        201: jsonResponse('The key and its secret', CreatedApiKeySchema, { Location: LocationHeader }),
+        201: jsonResponse(
+          'The key and its secret', CreatedApiKeySchema, { Location: LocationHeader }
+        ),
         ...problemResponses(400, 401, 403, 413, 415)
       }
     }
@@ -52,7 +64,10 @@ export async function apiKeysRoutes (app: FastifyInstance) {
     const expiresAt = body.expiresAt == null ? null : new Date(body.expiresAt)
     if (expiresAt !== null && expiresAt.getTime() <= Date.now()) {
       const message = 'must be in the future'
-      throw withFieldErrors(new BadRequestError(`expiresAt ${message}`), [{ pointer: '/expiresAt', message }])
+      throw withFieldErrors(
+        new BadRequestError(`expiresAt ${message}`),
+        [{ pointer: '/expiresAt', message }]
+      )
     }
     const secret = newApiKeySecret()
     const row = await insertApiKey(app.deps.db, {
@@ -77,7 +92,10 @@ export async function apiKeysRoutes (app: FastifyInstance) {
       summary: 'Get an API key',
       security: [{ bearerAuth: [] }],
       params: Params,
-      response: { 200: jsonResponse('The key', Type.Unsafe(Type.Ref('ApiKey'))), ...problemResponses(400, 401, 403, 404) }
+      response: {
+        200: jsonResponse('The key', Type.Unsafe(Type.Ref('ApiKey'))),
+        ...problemResponses(400, 401, 403, 404)
+      }
     }
   }, async (request) => {
     const { apiKeyId } = request.params as { apiKeyId: string }
@@ -92,7 +110,8 @@ export async function apiKeysRoutes (app: FastifyInstance) {
       tags: ['API keys'],
       operationId: 'revokeApiKey',
       summary: 'Revoke an API key',
-      description: 'The key stops working at once; it stays listed with its revokedAt. Revoking twice is harmless.',
+      description: 'The key stops working at once; it stays listed with its revokedAt. ' +
+        'Revoking twice is harmless.',
       security: [{ bearerAuth: [] }],
       params: Params,
       response: { 204: NoContentResponse, ...problemResponses(400, 401, 403, 404) }

@@ -13,7 +13,21 @@ export const WorkspaceSchema = Type.Object(
     updatedAt: TimestampSchema,
     version: VersionSchema
   },
-  { $id: 'Workspace', description: 'One business using the CRM (the tenant)', additionalProperties: false }
+  {
+    $id: 'Workspace',
+    description: 'One business using the CRM (the tenant)',
+    additionalProperties: false,
+    examples: [{
+      id: '5e1f0c2a-8b7d-4c3e-9f6a-1b2c3d4e5f60',
+      name: 'Acme Sales',
+      slug: 'acme-sales-3f9a1c',
+      currency: 'EUR',
+      timezone: 'Europe/Berlin',
+      createdAt: '2026-12-03T10:20:30.123Z',
+      updatedAt: '2026-12-03T10:20:30.123Z',
+      version: 1
+    }]
+  }
 )
 
 const TimezoneSchema = Type.String({

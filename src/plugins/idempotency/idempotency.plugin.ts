@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onSendHookHandler,
+  preHandlerHookHandler
+} from 'fastify'
 import fp from 'fastify-plugin'
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../../lib/errors.js'
 import {
@@ -34,9 +40,9 @@ function requestHash (request: FastifyRequest): string {
 }
 
 async function idempotencyPlugin (app: FastifyInstance) {
-  app.addHook('preHandler', async (request, reply) => {
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers['idempotency-key']
-    if (request.routeOptions.config.idempotent !== true || typeof key !== 'string') return
+    if (typeof key !== 'string') return
     const id = { workspaceId: request.tenant.workspaceId, principal: request.tenant.principal, key }
     const hash = requestHash(request)
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -47,7 +53,8 @@ async function idempotencyPlugin (app: FastifyInstance) {
       const existing = await findKey(app.deps.db, id)
       if (existing === undefined) continue
       const expired = existing.expiresAt.getTime() <= Date.now()
-      const abandoned = existing.state === 'running' && Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS
+      const abandoned = existing.state === 'running' &&
+        Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS
       if (expired || abandoned) {
         await releaseKey(app.deps.db, id, existing.createdAt)
         continue
@@ -57,9 +64,9 @@ async function idempotencyPlugin (app: FastifyInstance) {
       return replay(reply, existing)
     }
     throw new IdempotencyInProgressError()
-  })
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const id = request.idempotency
     if (id === undefined) return payload
     request.idempotency = undefined
@@ -75,10 +82,29 @@ async function idempotencyPlugin (app: FastifyInstance) {
     const body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload)
     await completeKey(app.deps.db, id, { status: reply.statusCode, headers, body })
     return payload
+  }
+
+  // Only routes that honour the header pay for these hooks.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.idempotent !== true) return
+    route.preHandler = [...asList(route.preHandler), preHandler as preHandlerHookHandler]
+    route.onSend = [...asList(route.onSend), onSend as onSendHookHandler]
   })
 }
 
-function replay (reply: FastifyReply, row: { responseStatus: number | null, responseHeaders: Record<string, string> | null, responseBody: string | null }) {
+function asList<T> (value: T | T[] | undefined): T[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? value : [value]
+}
+
+function replay (
+  reply: FastifyReply,
+  row: {
+    responseStatus: number | null
+    responseHeaders: Record<string, string> | null
+    responseBody: string | null
+  }
+) {
   reply.code(row.responseStatus ?? 200)
   for (const [name, value] of Object.entries(row.responseHeaders ?? {})) reply.header(name, value)
   reply.header('idempotent-replayed', 'true')

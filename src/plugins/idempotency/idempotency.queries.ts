@@ -40,7 +40,9 @@ export async function findKey (db: Executor, k: KeyId): Promise<IdempotencyRow |
 
 /** Drops an expired or abandoned key so that it can be claimed again. */
 export async function releaseKey (db: Executor, k: KeyId, onlyIfCreatedAt?: Date) {
-  const condition = onlyIfCreatedAt === undefined ? where(k) : and(where(k), eq(idempotencyKeys.createdAt, onlyIfCreatedAt))
+  const condition = onlyIfCreatedAt === undefined
+    ? where(k)
+    : and(where(k), eq(idempotencyKeys.createdAt, onlyIfCreatedAt))
   await db.delete(idempotencyKeys).where(condition)
 }
 
@@ -51,7 +53,12 @@ export async function completeKey (
 ) {
   await db
     .update(idempotencyKeys)
-    .set({ state: 'done', responseStatus: response.status, responseHeaders: response.headers, responseBody: response.body })
+    .set({
+      state: 'done',
+      responseStatus: response.status,
+      responseHeaders: response.headers,
+      responseBody: response.body
+    })
     .where(where(k))
 }
 

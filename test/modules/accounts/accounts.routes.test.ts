@@ -9,13 +9,20 @@ t.test('accounts: create, read, list, update, delete', async (t) => {
   const created = await ws.request({
     method: 'POST',
     url: '/v1/accounts',
-    payload: { name: 'Acme', website: 'https://www.Acme.example/path', annualRevenue: '1250', billingAddress: { city: 'Berlin', country: 'DE' } }
+    payload: {
+      name: 'Acme',
+      website: 'https://www.Acme.example/path',
+      annualRevenue: '1250',
+      billingAddress: { city: 'Berlin', country: 'DE' }
+    }
   })
   t.equal(created.statusCode, 201, created.body)
   const account = created.json()
   t.equal(account.domain, 'acme.example')
   t.equal(account.annualRevenue, '1250.00')
-  t.same(account.billingAddress, { street: null, city: 'Berlin', region: null, postalCode: null, country: 'DE' })
+  t.same(account.billingAddress, {
+    street: null, city: 'Berlin', region: null, postalCode: null, country: 'DE'
+  })
   t.equal(account.ownerId, ws.userId)
   t.equal(account.version, 1)
   t.equal(created.headers.location, `/v1/accounts/${account.id}`)
@@ -25,12 +32,22 @@ t.test('accounts: create, read, list, update, delete', async (t) => {
   t.equal(read.statusCode, 200)
   t.same(read.json(), account)
 
-  const patched = await ws.request({ method: 'PATCH', url: `/v1/accounts/${account.id}`, payload: { phone: '+1 555 0100', website: null }, headers: { 'if-match': '"1"' } })
+  const patched = await ws.request({
+    method: 'PATCH',
+    url: `/v1/accounts/${account.id}`,
+    payload: { phone: '+1 555 0100', website: null },
+    headers: { 'if-match': '"1"' }
+  })
   t.equal(patched.statusCode, 200, patched.body)
   t.equal(patched.json().version, 2)
   t.equal(patched.json().domain, null)
 
-  const stale = await ws.request({ method: 'PATCH', url: `/v1/accounts/${account.id}`, payload: { phone: null }, headers: { 'if-match': '"1"' } })
+  const stale = await ws.request({
+    method: 'PATCH',
+    url: `/v1/accounts/${account.id}`,
+    payload: { phone: null },
+    headers: { 'if-match': '"1"' }
+  })
   t.equal(stale.statusCode, 412)
   t.equal(stale.headers['content-type'], 'application/problem+json; charset=utf-8')
 

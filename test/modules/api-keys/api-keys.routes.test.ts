@@ -5,7 +5,9 @@ import { as, buildTestApp } from '../../helper.js'
 t.test('an API key works as a bearer token until revoked', async (t) => {
   const app = await buildTestApp(t)
   const ws = await createWorkspace(app)
-  const created = await ws.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'Website form', role: 'marketing' } })
+  const created = await ws.request({
+    method: 'POST', url: '/v1/api-keys', payload: { name: 'Website form', role: 'marketing' }
+  })
   t.equal(created.statusCode, 201, created.body)
   const { apiKey, secret } = created.json()
   t.match(secret, /^crm_[A-Za-z0-9_-]{43}$/)
@@ -45,11 +47,19 @@ t.test('an API key works as a bearer token until revoked', async (t) => {
 t.test('expired keys and keys of deactivated users answer 401', async (t) => {
   const app = await buildTestApp(t)
   const ws = await createWorkspace(app)
-  const past = await ws.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'x', role: 'readonly', expiresAt: '2000-01-01T00:00:00.000Z' } })
+  const past = await ws.request({
+    method: 'POST',
+    url: '/v1/api-keys',
+    payload: { name: 'x', role: 'readonly', expiresAt: '2000-01-01T00:00:00.000Z' }
+  })
   t.equal(past.statusCode, 400, 'expiry must be in the future')
   t.equal(past.json().errors[0].pointer, '/expiresAt')
 
-  const soon = await ws.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'x', role: 'readonly', expiresAt: new Date(Date.now() + 1500).toISOString() } })
+  const soon = await ws.request({
+    method: 'POST',
+    url: '/v1/api-keys',
+    payload: { name: 'x', role: 'readonly', expiresAt: new Date(Date.now() + 1500).toISOString() }
+  })
   t.equal(soon.statusCode, 201)
   const key = as(app, soon.json().secret)
   t.equal((await key({ method: 'GET', url: '/v1/me' })).statusCode, 200)
@@ -59,7 +69,9 @@ t.test('expired keys and keys of deactivated users answer 401', async (t) => {
   t.equal(expired.json().detail, 'the API key has expired')
 
   const second = await createUser(app, ws, 'admin')
-  const made = await second.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'y', role: 'manager' } })
+  const made = await second.request({
+    method: 'POST', url: '/v1/api-keys', payload: { name: 'y', role: 'manager' }
+  })
   const keyOfSecond = as(app, made.json().secret)
   t.equal((await keyOfSecond({ method: 'GET', url: '/v1/me' })).statusCode, 200)
   await ws.request({ method: 'PATCH', url: `/v1/users/${second.id}`, payload: { isActive: false } })
@@ -68,7 +80,9 @@ t.test('expired keys and keys of deactivated users answer 401', async (t) => {
   t.equal(orphan.json().detail, 'the API key belongs to a deactivated user')
 
   const manager = await createUser(app, ws, 'manager')
-  const byManager = await manager.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'z', role: 'readonly' } })
+  const byManager = await manager.request({
+    method: 'POST', url: '/v1/api-keys', payload: { name: 'z', role: 'readonly' }
+  })
   t.equal(byManager.statusCode, 403, 'managers do not manage API keys')
 })
 
@@ -76,10 +90,13 @@ t.test('another workspace\'s keys do not exist for the caller', async (t) => {
   const app = await buildTestApp(t)
   const a = await createWorkspace(app)
   const b = await createWorkspace(app)
-  const created = await a.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'A', role: 'readonly' } })
+  const created = await a.request({
+    method: 'POST', url: '/v1/api-keys', payload: { name: 'A', role: 'readonly' }
+  })
   const id = created.json().apiKey.id
   t.equal((await b.request({ method: 'GET', url: `/v1/api-keys/${id}` })).statusCode, 404)
   t.equal((await b.request({ method: 'DELETE', url: `/v1/api-keys/${id}` })).statusCode, 404)
   t.same((await b.request({ method: 'GET', url: '/v1/api-keys' })).json().data, [])
-  t.equal((await as(app, created.json().secret)({ method: 'GET', url: '/v1/me' })).statusCode, 200, 'still valid')
+  const keyOfA = as(app, created.json().secret)
+  t.equal((await keyOfA({ method: 'GET', url: '/v1/me' })).statusCode, 200, 'still valid')
 })

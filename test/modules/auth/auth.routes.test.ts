@@ -9,7 +9,10 @@ t.test('sign-up creates a workspace, its admin and a working token', async (t) =
   const res = await app.inject({
     method: 'POST',
     url: '/v1/signup',
-    payload: { workspaceName: 'Acme Sales', name: 'Ada', email, password: PASSWORD, currency: 'EUR', timezone: 'Europe/Berlin' }
+    payload: {
+      workspaceName: 'Acme Sales', name: 'Ada', email, password: PASSWORD,
+      currency: 'EUR', timezone: 'Europe/Berlin'
+    }
   })
   t.equal(res.statusCode, 201, res.body)
   const body = res.json()
@@ -21,9 +24,13 @@ t.test('sign-up creates a workspace, its admin and a working token', async (t) =
   t.match(body.workspace.slug, /^acme-sales-[0-9a-f]{6}$/)
   t.notOk('passwordHash' in body.user, 'no hash in the answer')
 
-  const me = await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${body.accessToken}` } })
+  const me = await app.inject({
+    method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${body.accessToken}` }
+  })
   t.equal(me.statusCode, 200)
-  t.same(me.json(), { user: body.user, workspace: body.workspace, role: 'admin', credential: 'access_token' })
+  t.same(me.json(), {
+    user: body.user, workspace: body.workspace, role: 'admin', credential: 'access_token'
+  })
 
   const again = await app.inject({
     method: 'POST',
@@ -39,7 +46,9 @@ t.test('sign-up can be closed by configuration', async (t) => {
   const res = await app.inject({
     method: 'POST',
     url: '/v1/signup',
-    payload: { workspaceName: 'X', name: 'X', email: `x-${Date.now()}@example.com`, password: PASSWORD }
+    payload: {
+      workspaceName: 'X', name: 'X', email: `x-${Date.now()}@example.com`, password: PASSWORD
+    }
   })
   t.equal(res.statusCode, 403)
   t.equal(res.json().code, 'CRM_FORBIDDEN')
@@ -48,7 +57,11 @@ t.test('sign-up can be closed by configuration', async (t) => {
 t.test('sign-in with email and password', async (t) => {
   const app = await buildTestApp(t)
   const ws = await createWorkspace(app)
-  const ok = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { email: ws.email.toUpperCase(), password: PASSWORD } })
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/token',
+    payload: { email: ws.email.toUpperCase(), password: PASSWORD }
+  })
   t.equal(ok.statusCode, 200, ok.body)
   t.equal(ok.json().user.id, ws.userId)
   t.type(ok.json().user.lastSignInAt, 'string')
@@ -59,7 +72,11 @@ t.test('sign-in with email and password', async (t) => {
   ]) {
     const res = await app.inject({ method: 'POST', url: '/v1/auth/token', payload })
     t.equal(res.statusCode, 401)
-    t.equal(res.json().detail, 'the email or the password is wrong', 'the same answer whichever part is wrong')
+    t.equal(
+      res.json().detail,
+      'the email or the password is wrong',
+      'the same answer whichever part is wrong'
+    )
   }
 })
 
@@ -69,24 +86,36 @@ t.test('forged, expired, not-yet-valid and wrong-key tokens answer 401', async (
   const claims = { sub: ws.userId, wid: ws.workspaceId, role: 'admin', typ: 'access' }
   const now = Math.floor(Date.now() / 1000)
   const sign = createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS256' })
+  const base64url = (text: string) => Buffer.from(text).toString('base64url')
   const tokens: Record<string, string> = {
     'expired': sign({ ...claims, iat: now - 7200, exp: now - 3600 }),
     'not yet valid': sign({ ...claims, nbf: now + 3600 }),
     'wrong key': createSigner({ key: 'another-secret-that-is-also-long-enough-000000' })(claims),
     'tampered': `${ws.token.slice(0, -4)}AAAA`,
-    'alg none': `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`,
-    'not a refresh of claims': sign({ sub: ws.userId, wid: ws.workspaceId, role: 'superuser', typ: 'access' }),
+    'alg none':
+      `${base64url('{"alg":"none","typ":"JWT"}')}.${base64url(JSON.stringify(claims))}.`,
+    'not a refresh of claims': sign({
+      sub: ws.userId, wid: ws.workspaceId, role: 'superuser', typ: 'access'
+    }),
     'garbage': 'abc.def.ghi',
     'unknown api key': 'crm_thisisnotakeythatexists0000000000000000000'
   }
   for (const [name, token] of Object.entries(tokens)) {
-    const res = await app.inject({ method: 'GET', url: '/v1/accounts', headers: { authorization: `Bearer ${token}` } })
+    const res = await app.inject({
+      method: 'GET', url: '/v1/accounts', headers: { authorization: `Bearer ${token}` }
+    })
     t.equal(res.statusCode, 401, `${name}: 401`)
-    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem`)
+    t.equal(
+      res.headers['content-type'],
+      'application/problem+json; charset=utf-8',
+      `${name}: problem`
+    )
     t.equal(res.json().code, 'CRM_UNAUTHORIZED', `${name}: code`)
   }
   for (const header of ['Basic abc', 'Bearer', 'bearer x y', ws.token]) {
-    const res = await app.inject({ method: 'GET', url: '/v1/accounts', headers: { authorization: header } })
+    const res = await app.inject({
+      method: 'GET', url: '/v1/accounts', headers: { authorization: header }
+    })
     t.equal(res.statusCode, 401, `header "${header.slice(0, 12)}": 401`)
   }
 })
@@ -95,7 +124,9 @@ t.test('a token never reaches another workspace', async (t) => {
   const app = await buildTestApp(t)
   const a = await createWorkspace(app)
   const b = await createWorkspace(app)
-  const created = await a.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'Only A' } })
+  const created = await a.request({
+    method: 'POST', url: '/v1/accounts', payload: { name: 'Only A' }
+  })
   const id = created.json().id
   t.equal((await b.request({ method: 'GET', url: `/v1/accounts/${id}` })).statusCode, 404)
   const listB = await b.request({ method: 'GET', url: '/v1/accounts' })
