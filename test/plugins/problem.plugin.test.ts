@@ -244,3 +244,25 @@ t.test('operators get Swagger UI, the OpenAPI document and metrics', async (t) =
   t.match(metrics.body, /http_request_duration_seconds_bucket\{[^}]*route="\/v1\/accounts"/)
   t.match(metrics.body, /process_cpu_seconds_total/)
 })
+
+t.test('hostile bodies answer 4xx, not 5xx', async (t) => {
+  const app = await buildTestApp(t)
+  const ws = await createWorkspace(app)
+  const post = (payload: string) =>
+    ws.request({ method: 'POST', url: '/v1/accounts', payload, headers: { 'content-type': 'application/json' } })
+
+  const deep = await post(`{"name": ${'['.repeat(400_000)}${']'.repeat(400_000)}}`)
+  t.equal(deep.statusCode, 400, 'a value nested 400,000 levels deep')
+  t.equal(deep.json().code, 'CRM_VALIDATION_ERROR')
+
+  const nul = await post('{"name": "a\\u0000b"}')
+  t.equal(nul.statusCode, 400, 'a NUL character')
+  t.same(nul.json().errors, [{ pointer: '/name', message: 'must not contain NUL characters' }])
+
+  const proto = await post('{"name": "x", "__proto__": {"isAdmin": true}}')
+  t.equal(proto.statusCode, 400, 'prototype poisoning')
+  t.equal(proto.headers['content-type'], 'application/problem+json; charset=utf-8')
+
+  const list = (await ws.request({ method: 'GET', url: '/v1/accounts' })).json()
+  t.same(list.data, [], 'nothing was written')
+})

@@ -6,13 +6,30 @@ import { ValidationError, withFieldErrors } from '../errors.js'
  * string of the query and the JSON body is checked before validation, so
  * a NUL is a clear 400 naming the field instead of a driver error.
  */
-export function findNul (value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined
-  if (value === null || typeof value !== 'object') return undefined
-  for (const [key, item] of Object.entries(value)) {
-    const found = findNul(item, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`)
-    if (found !== undefined) return found
-    if (key.includes('\u0000')) return `${path}/${key}`
+/** No schema of ours nests deeper; anything deeper is refused before it is walked. */
+export const MAX_DEPTH = 32
+
+/**
+ * The JSON Pointer of the first string or key holding a NUL, '' for the
+ * root, or undefined. Walks with an explicit stack, so a hostile body of a
+ * million nested arrays cannot overflow the call stack; past MAX_DEPTH it
+ * answers the pointer of the too-deep value with `tooDeep`.
+ */
+export function findNul (value: unknown): { pointer: string, tooDeep: boolean } | undefined {
+  const stack: { value: unknown, path: string, depth: number }[] = [{ value, path: '', depth: 0 }]
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown, path: string, depth: number }
+    if (typeof item.value === 'string') {
+      if (item.value.includes('\u0000')) return { pointer: item.path, tooDeep: false }
+      continue
+    }
+    if (item.value === null || typeof item.value !== 'object') continue
+    if (item.depth >= MAX_DEPTH) return { pointer: item.path, tooDeep: true }
+    for (const [key, child] of Object.entries(item.value)) {
+      const path = `${item.path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
+      if (key.includes('\u0000')) return { pointer: path, tooDeep: false }
+      stack.push({ value: child, path, depth: item.depth + 1 })
+    }
   }
   return undefined
 }
@@ -29,9 +46,9 @@ export function registerNulGuard (app: FastifyInstance) {
 
 async function guard (request: FastifyRequest) {
   const inQuery = findNul(request.query)
-  const inBody = inQuery === undefined ? findNul(request.body) : undefined
-  const pointer = inQuery !== undefined ? inQuery.slice(1) : inBody
-  if (pointer === undefined) return
-  const message = 'must not contain NUL characters'
+  const found = inQuery ?? findNul(request.body)
+  if (found === undefined) return
+  const pointer = inQuery !== undefined ? found.pointer.slice(1) : found.pointer
+  const message = found.tooDeep ? `is nested deeper than ${MAX_DEPTH} levels` : 'must not contain NUL characters'
   throw withFieldErrors(new ValidationError(`${pointer || 'body'} ${message}`), [{ pointer, message }])
 }
