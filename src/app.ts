@@ -10,6 +10,7 @@ import authPlugin from './plugins/auth.plugin.js'
 import { healthRoutes } from './plugins/health.routes.js'
 import idempotencyPlugin from './plugins/idempotency/idempotency.plugin.js'
 import metricsPlugin from './plugins/metrics.plugin.js'
+import { answerClientError } from './plugins/client-error.js'
 import problemPlugin, { mapError, problemBody, sendProblem } from './plugins/problem.plugin.js'
 import swaggerPlugin from './plugins/swagger.plugin.js'
 
@@ -34,6 +35,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // Refusals raised by the router itself (bad percent-encoding, an
     // over-long parameter) skip the error handler; answer them alike.
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id)
       return sendProblem(reply, problemBody(mapError(error), request))

@@ -266,3 +266,15 @@ t.test('hostile bodies answer 4xx, not 5xx', async (t) => {
   const list = (await ws.request({ method: 'GET', url: '/v1/accounts' })).json()
   t.same(list.data, [], 'nothing was written')
 })
+
+t.test('requests the HTTP parser refuses still get problem+json', async (t) => {
+  const app = await buildTestApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const res = await fetch(`http://127.0.0.1:${port}/v1/accounts?q=${'x'.repeat(40_000)}`)
+  t.equal(res.status, 431)
+  t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8')
+  const body = await res.json()
+  t.equal(body.code, 'CRM_HEADERS_TOO_LARGE')
+  t.equal(body.requestId, res.headers.get('x-request-id'))
+})
