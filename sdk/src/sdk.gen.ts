@@ -271,7 +271,7 @@ export const updateUser = <ThrowOnError extends boolean = false>(
 /**
  * Create a workspace and its first admin
  *
- * Creates a workspace with the default pipeline and its first admin user, and signs that user in. Answers 403 when the server has sign-up turned off, 409 when the email is taken.
+ * Creates a workspace with the default pipeline and its first admin user, and signs that user in. Answers 403 when the server has sign-up turned off, 409 when the email is taken. Idempotency-Key is not honoured here: keys belong to a caller, and sign-up has none yet (a retry after success answers 409 for the taken email).
  */
 export const signup = <ThrowOnError extends boolean = false>(
   options: Options<SignupData, ThrowOnError>
@@ -287,6 +287,8 @@ export const signup = <ThrowOnError extends boolean = false>(
 
 /**
  * Sign in: exchange email and password for an access token
+ *
+ * Every call issues a fresh token; Idempotency-Key is not needed here and is ignored.
  */
 export const createAccessToken = <ThrowOnError extends boolean = false>(
   options: Options<CreateAccessTokenData, ThrowOnError>

@@ -274,7 +274,7 @@ t.test('requests the HTTP parser refuses still get problem+json', async (t) => {
   const res = await fetch(`http://127.0.0.1:${port}/v1/accounts?q=${'x'.repeat(40_000)}`)
   t.equal(res.status, 431)
   t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8')
-  const body = await res.json()
+  const body = await res.json() as { code: string, requestId: string }
   t.equal(body.code, 'CRM_HEADERS_TOO_LARGE')
   t.equal(body.requestId, res.headers.get('x-request-id'))
 })

@@ -31,7 +31,9 @@ export async function authRoutes (app: FastifyInstance) {
       operationId: 'signup',
       summary: 'Create a workspace and its first admin',
       description: 'Creates a workspace with the default pipeline and its first admin user, and signs that ' +
-        'user in. Answers 403 when the server has sign-up turned off, 409 when the email is taken.',
+        'user in. Answers 403 when the server has sign-up turned off, 409 when the email is taken. ' +
+        'Idempotency-Key is not honoured here: keys belong to a caller, and sign-up has none yet ' +
+        '(a retry after success answers 409 for the taken email).',
       security: [],
       body: SignupBodySchema,
       response: {
@@ -52,6 +54,7 @@ export async function authRoutes (app: FastifyInstance) {
       tags: ['Auth'],
       operationId: 'createAccessToken',
       summary: 'Sign in: exchange email and password for an access token',
+      description: 'Every call issues a fresh token; Idempotency-Key is not needed here and is ignored.',
       security: [],
       body: TokenBodySchema,
       response: {
