@@ -14,11 +14,17 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.Optional(
-    Type.String({ pattern: '^postgres(ql)?://', description: 'unset: embedded PostgreSQL under .data/' })
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'unset: embedded PostgreSQL under .data/'
+    })
   ),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   REDIS_URL: Type.Optional(
-    Type.String({ pattern: '^rediss?://', description: 'unset: 127.0.0.1:6379 or a child redis-server' })
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'unset: 127.0.0.1:6379 or a child redis-server'
+    })
   ),
   QUEUE_PREFIX: Type.String({
     pattern: '^\\{[A-Za-z0-9_-]{1,40}\\}$',
@@ -28,19 +34,32 @@ export const ConfigSchema = Type.Object({
   JWT_SECRET: Type.Optional(
     Type.String({ minLength: 32, description: 'unset: generated once and kept in .data/' })
   ),
-  ACCESS_TOKEN_TTL: Type.Integer({ minimum: 60, maximum: 86400, default: 3600, description: 'seconds' }),
+  ACCESS_TOKEN_TTL: Type.Integer({
+    minimum: 60, maximum: 86400, default: 3600, description: 'seconds'
+  }),
   LOG_LEVEL: Type.Enum(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     { default: 'info' }
   ),
-  CORS_ORIGINS: Type.String({ default: '', description: 'comma-separated origins; empty allows none' }),
-  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'unset: mail written as .eml under .data/' })),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'comma-separated origins; empty allows none'
+  }),
+  SMTP_URL: Type.Optional(Type.String({
+    pattern: '^smtps?://',
+    description: 'unset: mail written as .eml under .data/'
+  })),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   SIGNUP_ENABLED: Type.Boolean({ default: true }),
-  SEED_DEMO: Type.Boolean({ default: true, description: 'create the demo workspace on first start' }),
+  SEED_DEMO: Type.Boolean({
+    default: true,
+    description: 'create the demo workspace on first start'
+  }),
   DATA_DIR: Type.String({ minLength: 1, default: '.data' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
-  BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 104857600, default: 1048576, description: 'bytes' })
+  BODY_LIMIT: Type.Integer({
+    minimum: 1024, maximum: 104857600, default: 1048576, description: 'bytes'
+  })
 })
 
 export type Config = Readonly<Static<typeof ConfigSchema>>

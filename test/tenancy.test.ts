@@ -3,9 +3,11 @@ import { createCampaign } from './fixtures/campaigns.js'
 import { createCase } from './fixtures/cases.js'
 import { createContact } from './fixtures/contacts.js'
 import { createLead } from './fixtures/leads.js'
+import { walkList } from './fixtures/lists.js'
 import { createOpportunity } from './fixtures/opportunities.js'
+import { PROBLEM_CONTENT_TYPE } from './fixtures/problems.js'
 import { createProduct } from './fixtures/products.js'
-import { createWorkspace, type TestWorkspace } from './fixtures/workspaces.js'
+import { createWorkspace } from './fixtures/workspaces.js'
 import { buildTestApp } from './helper.js'
 
 /**
@@ -42,11 +44,11 @@ t.test('a record of another workspace does not exist for the caller', async (t) 
     for (const [method, payload] of verbs) {
       const res = await b.request({ method, url, ...(payload === undefined ? {} : { payload }) })
       t.equal(res.statusCode, 404, `${method} ${collection}: 404`)
-      t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+      t.equal(res.headers['content-type'], PROBLEM_CONTENT_TYPE)
       t.match(res.json().code, /^CRM_[A-Z_]+_NOT_FOUND$/)
     }
-    const listed = await listAll(b, collection)
-    t.notOk(listed.includes(id), `${collection}: never in B's list`)
+    const listed = await walkList(b, `/v1/${collection}`, 200)
+    t.notOk(listed.ids.includes(id), `${collection}: never in B's list`)
     const own = await a.request({ method: 'GET', url })
     t.equal(own.statusCode, 200, `${collection}: A still reads it`)
     t.equal(own.json().version, 1, `${collection}: unchanged by B`)
@@ -65,19 +67,3 @@ t.test('a record of another workspace does not exist for the caller', async (t) 
     t.equal(res.json().code, 'CRM_INVALID_REFERENCE')
   }
 })
-
-async function listAll (ws: TestWorkspace, collection: string): Promise<string[]> {
-  const ids: string[] = []
-  let cursor: string | null = null
-  do {
-    const cursorParam = cursor === null ? '' : `&cursor=${cursor}`
-    const res = await ws.request({
-      method: 'GET',
-      url: `/v1/${collection}?limit=200${cursorParam}`
-    })
-    const body = res.json()
-    ids.push(...body.data.map((r: { id: string }) => r.id))
-    cursor = body.nextCursor
-  } while (cursor !== null)
-  return ids
-}

@@ -33,7 +33,11 @@ export function constraintProblem (
   switch (e.code) {
     case '23505': {
       const rule = typeof e.constraint === 'string' ? uniqueRules.get(e.constraint) : undefined
-      if (rule === undefined) return { status: 409, code: 'CRM_DUPLICATE', detail: 'a record with these values already exists' }
+      if (rule === undefined) {
+        return {
+          status: 409, code: 'CRM_DUPLICATE', detail: 'a record with these values already exists'
+        }
+      }
       return {
         status: 409,
         code: rule.code ?? 'CRM_DUPLICATE',
@@ -42,17 +46,29 @@ export function constraintProblem (
       }
     }
     case '23503':
-      return { status: 422, code: 'CRM_INVALID_REFERENCE', detail: 'a referenced record does not exist' }
+      return {
+        status: 422, code: 'CRM_INVALID_REFERENCE', detail: 'a referenced record does not exist'
+      }
     case '40001':
     case '40P01':
-      return { status: 409, code: 'CRM_CONFLICT', detail: 'the record was changed concurrently; retry the request' }
+      return {
+        status: 409,
+        code: 'CRM_CONFLICT',
+        detail: 'the record was changed concurrently; retry the request'
+      }
     case '22021':
     case '22P05':
-      return { status: 400, code: 'CRM_VALIDATION_ERROR', detail: 'text must not contain NUL characters' }
+      return {
+        status: 400, code: 'CRM_VALIDATION_ERROR', detail: 'text must not contain NUL characters'
+      }
     case '22003':
       return { status: 400, code: 'CRM_VALIDATION_ERROR', detail: 'a number is out of range' }
     case '57014':
-      return { status: 503, code: 'CRM_SERVICE_UNAVAILABLE', detail: 'the request took too long; retry later' }
+      return {
+        status: 503,
+        code: 'CRM_SERVICE_UNAVAILABLE',
+        detail: 'the request took too long; retry later'
+      }
     default:
       return undefined
   }

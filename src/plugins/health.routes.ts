@@ -36,8 +36,13 @@ export async function healthRoutes (app: FastifyInstance) {
       app.deps.database.pool.query('select 1'),
       withTimeout(app.deps.redis.ping(), 1000)
     ])
-    const failed = [database.status === 'rejected' && 'postgres', redis.status === 'rejected' && 'redis'].filter(Boolean)
-    if (failed.length > 0) throw new UnavailableError(`not ready: ${failed.join(' and ')} not answering`)
+    const failed = [
+      database.status === 'rejected' && 'postgres',
+      redis.status === 'rejected' && 'redis'
+    ].filter(Boolean)
+    if (failed.length > 0) {
+      throw new UnavailableError(`not ready: ${failed.join(' and ')} not answering`)
+    }
     return { status: 'ok', checks: { postgres: 'ok', redis: 'ok' } }
   })
 }

@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats'
 import type { FastifyInstance } from 'fastify'
 import fc from 'fast-check'
 import t from 'tap'
+import { walkList } from '../fixtures/lists.js'
 import { createWorkspace, type TestWorkspace } from '../fixtures/workspaces.js'
 import { buildTestApp } from '../helper.js'
 import {
@@ -284,20 +285,9 @@ function encodeSegment (value: string): string {
   }
 }
 
+/** How many records a collection holds, over every page. */
 async function count (ws: TestWorkspace, collection: string): Promise<number> {
-  let n = 0
-  let cursor: string | null = null
-  do {
-    const cursorParam = cursor === null ? '' : `&cursor=${cursor}`
-    const res = await ws.request({
-      method: 'GET',
-      url: `/v1/${collection}?limit=200${cursorParam}`
-    })
-    const body = res.json()
-    n += body.data.length
-    cursor = body.nextCursor
-  } while (typeof cursor === 'string')
-  return n
+  return (await walkList(ws, `/v1/${collection}`, 200)).items.length
 }
 
 /** A few records of every collection in both workspaces, from valid bodies. */

@@ -72,7 +72,15 @@ t.test('a retry while the first request runs answers 409', async (t) => {
   const first = ws.request({
     method: 'POST', url: '/v1/accounts', payload: { name: 'Slow' }, headers
   })
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // Wait until the first request holds the key (bounded), however slow the machine.
+  for (let i = 0; i < 200; i++) {
+    const held = await app.deps.database.pool.query(
+      "select 1 from idempotency_keys where key = 'slow' and state = 'running' and workspace_id = $1",
+      [ws.workspaceId]
+    )
+    if (held.rowCount === 1) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   const second = await ws.request({
     method: 'POST', url: '/v1/accounts', payload: { name: 'Slow' }, headers
   })

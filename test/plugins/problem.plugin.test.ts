@@ -1,9 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
+import { PROBLEM_CONTENT_TYPE } from '../fixtures/problems.js'
 import { createWorkspace } from '../fixtures/workspaces.js'
 import { buildTestApp } from '../helper.js'
-
-const PROBLEM = 'application/problem+json; charset=utf-8'
 
 t.test('every refusal before a route runs is problem+json', async (t) => {
   const app = await buildTestApp(t)
@@ -138,7 +137,7 @@ t.test('every refusal before a route runs is problem+json', async (t) => {
   for (const c of cases) {
     const res = await c.res()
     t.equal(res.statusCode, c.status, `${c.name}: status`)
-    t.equal(res.headers['content-type'], PROBLEM, `${c.name}: content type`)
+    t.equal(res.headers['content-type'], PROBLEM_CONTENT_TYPE, `${c.name}: content type`)
     const body = res.json()
     t.equal(body.code, c.code, `${c.name}: code`)
     t.equal(body.status, c.status, `${c.name}: status in body`)
@@ -185,7 +184,7 @@ t.test('a 500 reveals nothing but the request id', async (t) => {
   await app.deps.database.close()
   const res = await ws.request({ method: 'GET', url: '/v1/accounts' })
   t.equal(res.statusCode, 500)
-  t.equal(res.headers['content-type'], PROBLEM)
+  t.equal(res.headers['content-type'], PROBLEM_CONTENT_TYPE)
   const body = res.json()
   t.same(body, {
     type: '/problems/internal-error',
@@ -261,7 +260,7 @@ t.test('hostile bodies answer 4xx, not 5xx', async (t) => {
 
   const proto = await post('{"name": "x", "__proto__": {"isAdmin": true}}')
   t.equal(proto.statusCode, 400, 'prototype poisoning')
-  t.equal(proto.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(proto.headers['content-type'], PROBLEM_CONTENT_TYPE)
 
   const list = (await ws.request({ method: 'GET', url: '/v1/accounts' })).json()
   t.same(list.data, [], 'nothing was written')
@@ -273,7 +272,7 @@ t.test('requests the HTTP parser refuses still get problem+json', async (t) => {
   const { port } = app.server.address() as { port: number }
   const res = await fetch(`http://127.0.0.1:${port}/v1/accounts?q=${'x'.repeat(40_000)}`)
   t.equal(res.status, 431)
-  t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8')
+  t.equal(res.headers.get('content-type'), PROBLEM_CONTENT_TYPE)
   const body = await res.json() as { code: string, requestId: string }
   t.equal(body.code, 'CRM_HEADERS_TOO_LARGE')
   t.equal(body.requestId, res.headers.get('x-request-id'))

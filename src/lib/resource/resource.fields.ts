@@ -19,8 +19,14 @@ export function moneyFields (values: Record<string, unknown>, fields: readonly s
   return values
 }
 
-export function createAddresses (values: Record<string, unknown>, body: Record<string, unknown>, fields: readonly string[]) {
-  for (const f of fields) values[f] = normalizeAddress(body[f] as Partial<Address> | null | undefined)
+export function createAddresses (
+  values: Record<string, unknown>,
+  body: Record<string, unknown>,
+  fields: readonly string[]
+) {
+  for (const f of fields) {
+    values[f] = normalizeAddress(body[f] as Partial<Address> | null | undefined)
+  }
   return values
 }
 

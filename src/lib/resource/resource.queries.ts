@@ -26,7 +26,11 @@ export async function getRecord<R extends Row> (
     db
       .select()
       .from(def.table)
-      .where(scoped(def.table, sql.placeholder('workspaceId'), eq(def.table.id, sql.placeholder('id'))))
+      .where(scoped(
+        def.table,
+        sql.placeholder('workspaceId'),
+        eq(def.table.id, sql.placeholder('id'))
+      ))
       .limit(1)
       .prepare(`get_${def.plural}`)
   )
@@ -73,8 +77,14 @@ export async function listRecords<R extends Row> (
 ): Promise<{ rows: R[], nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT
   const { keys, canonical } = parseSort(query.sort, def.sortable, def.table.id)
-  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, canonical, keys.length)
-  const conditions: (SQL | undefined)[] = [...filterConditions(def.filters, query), textSearch(def.searchColumns, query.q), extra]
+  const cursor = query.cursor === undefined
+    ? undefined
+    : decodeCursor(query.cursor, canonical, keys.length)
+  const conditions: (SQL | undefined)[] = [
+    ...filterConditions(def.filters, query),
+    textSearch(def.searchColumns, query.q),
+    extra
+  ]
   const rows = conditions.every((c) => c === undefined)
     ? await plainPage(db, def, workspaceId, keys, canonical, cursor, limit)
     : (await executePrepared(
@@ -89,7 +99,10 @@ export async function listRecords<R extends Row> (
   if (rows.length <= limit) return { rows, nextCursor: null }
   const page = rows.slice(0, limit)
   const last = page[page.length - 1] as R
-  return { rows: page, nextCursor: encodeCursor({ sort: canonical, values: cursorValues(keys, last) }) }
+  return {
+    rows: page,
+    nextCursor: encodeCursor({ sort: canonical, values: cursorValues(keys, last) })
+  }
 }
 
 /**
@@ -107,10 +120,15 @@ async function plainPage<R extends Row> (
   limit: number
 ): Promise<R[]> {
   const parsed = cursor === undefined ? undefined : parseCursorValues(keys, cursor)
-  const shape = parsed === undefined ? 'first' : parsed.map((v) => (v === null ? 'n' : 'v')).join('')
-  const name = `page_${def.plural}_${createHash('sha1').update(`${canonical} ${shape}`).digest('hex').slice(0, 12)}`
+  const shape = parsed === undefined
+    ? 'first'
+    : parsed.map((v) => (v === null ? 'n' : 'v')).join('')
+  const hash = createHash('sha1').update(`${canonical} ${shape}`).digest('hex').slice(0, 12)
+  const name = `page_${def.plural}_${hash}`
   const statement = preparedOnce(db, name, () => {
-    const after = cursor === undefined ? undefined : afterCursor(keys, cursor, (i) => sql.placeholder(`c${i}`))
+    const after = cursor === undefined
+      ? undefined
+      : afterCursor(keys, cursor, (i) => sql.placeholder(`c${i}`))
     return db
       .select()
       .from(def.table)

@@ -76,6 +76,9 @@ export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknow
   prepareUpdate: (ctx: WriteContext, current: R, patch: U) => Promise<Record<string, unknown>>
 }
 
-/** Any resource, for the generic helpers that do not touch its row type. */
-// biome-ignore lint/suspicious/noExplicitAny: the row type is invariant (used in and out), so only any fits every resource
+/**
+ * Any resource, for the generic helpers that do not touch its row type. The
+ * row type is invariant (used in and out), so only `any` fits every resource.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the row type is invariant, see above
 export type AnyResourceDefinition = ResourceDefinition<any, any, any, any>

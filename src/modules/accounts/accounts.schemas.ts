@@ -27,7 +27,9 @@ const example = {
   type: 'customer',
   phone: '+49 30 1234567',
   email: 'info@acme.example',
-  billingAddress: { street: 'Hauptstr. 1', city: 'Berlin', region: null, postalCode: '10115', country: 'DE' },
+  billingAddress: {
+    street: 'Hauptstr. 1', city: 'Berlin', region: null, postalCode: '10115', country: 'DE'
+  },
   annualRevenue: '12500000.00',
   currency: 'EUR',
   numberOfEmployees: 120
@@ -54,7 +56,10 @@ export const accountSchemas = resourceSchemas(
       description: Text(32000)
     },
     computed: {
-      domain: Nullable(Type.String({ description: 'derived from website, used to find duplicates', examples: ['acme.example'] }))
+      domain: Nullable(Type.String({
+        description: 'derived from website, used to find duplicates',
+        examples: ['acme.example']
+      }))
     }
   },
   {

@@ -10,14 +10,18 @@ import { getRecord } from '../../lib/resource/resource.queries.js'
 import { userResource } from '../users/users.resource.js'
 import { getWorkspace, type WorkspaceRow } from '../workspaces/workspaces.queries.js'
 import { createWorkspaceWithAdmin, type NewWorkspace } from './auth.service.js'
-import { MeResponseSchema, SignupBodySchema, TokenBodySchema, TokenResponseSchema, WorkspaceSchema } from './auth.schemas.js'
+import {
+  MeResponseSchema, SignupBodySchema, TokenBodySchema, TokenResponseSchema, WorkspaceSchema
+} from './auth.schemas.js'
 import { NotFoundAfterAuthError } from './auth.errors.js'
 
 export async function authRoutes (app: FastifyInstance) {
   app.addSchema(WorkspaceSchema)
 
   const tokenAnswer = (user: UserRow, workspace: WorkspaceRow) => ({
-    accessToken: signAccessToken(app, { sub: user.id, wid: workspace.id, role: user.role as never }),
+    accessToken: signAccessToken(app, {
+      sub: user.id, wid: workspace.id, role: user.role as never
+    }),
     tokenType: 'Bearer' as const,
     expiresIn: app.deps.config.ACCESS_TOKEN_TTL,
     user: recordToDto(UserSchema, user),
@@ -30,10 +34,11 @@ export async function authRoutes (app: FastifyInstance) {
       tags: ['Auth'],
       operationId: 'signup',
       summary: 'Create a workspace and its first admin',
-      description: 'Creates a workspace with the default pipeline and its first admin user, and signs that ' +
-        'user in. Answers 403 when the server has sign-up turned off, 409 when the email is taken. ' +
-        'Idempotency-Key is not honoured here: keys belong to a caller, and sign-up has none yet ' +
-        '(a retry after success answers 409 for the taken email).',
+      description: 'Creates a workspace with the default pipeline and its first admin user, ' +
+        'and signs that user in. Answers 403 when the server has sign-up turned off, ' +
+        '409 when the email is taken. Idempotency-Key is not honoured here: keys belong ' +
+        'to a caller, and sign-up has none yet (a retry after success answers 409 for the ' +
+        'taken email).',
       security: [],
       body: SignupBodySchema,
       response: {
@@ -42,8 +47,12 @@ export async function authRoutes (app: FastifyInstance) {
       }
     }
   }, async (request, reply) => {
-    if (!app.deps.config.SIGNUP_ENABLED) throw new ForbiddenError('sign-up is closed on this server')
-    const { user, workspace } = await createWorkspaceWithAdmin(app.deps.db, request.body as NewWorkspace)
+    if (!app.deps.config.SIGNUP_ENABLED) {
+      throw new ForbiddenError('sign-up is closed on this server')
+    }
+    const { user, workspace } = await createWorkspaceWithAdmin(
+      app.deps.db, request.body as NewWorkspace
+    )
     request.log.info({ workspaceId: workspace.id, userId: user.id }, 'workspace created')
     return reply.code(201).send(tokenAnswer(user, workspace))
   })
@@ -54,7 +63,8 @@ export async function authRoutes (app: FastifyInstance) {
       tags: ['Auth'],
       operationId: 'createAccessToken',
       summary: 'Sign in: exchange email and password for an access token',
-      description: 'Every call issues a fresh token; Idempotency-Key is not needed here and is ignored.',
+      description: 'Every call issues a fresh token; ' +
+        'Idempotency-Key is not needed here and is ignored.',
       security: [],
       body: TokenBodySchema,
       response: {
@@ -66,7 +76,9 @@ export async function authRoutes (app: FastifyInstance) {
     const { email, password } = request.body as { email: string, password: string }
     const user = await findUserByEmail(app.deps.db, email)
     const ok = await verifyPassword(user?.passwordHash, password)
-    if (user === undefined || !ok || !user.isActive) throw new UnauthorizedError('the email or the password is wrong')
+    if (user === undefined || !ok || !user.isActive) {
+      throw new UnauthorizedError('the email or the password is wrong')
+    }
     const workspace = await getWorkspace(app.deps.db, user.workspaceId)
     if (workspace === undefined) throw new UnauthorizedError('the email or the password is wrong')
     return tokenAnswer(await recordSignIn(app.deps.db, user.id), workspace)

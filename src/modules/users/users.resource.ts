@@ -23,8 +23,14 @@ async function assertAnotherAdmin (ctx: WriteContext, id: string) {
   const [row] = await ctx.tx
     .select({ n: count() })
     .from(users)
-    .where(scoped(users, ctx.tenant.workspaceId, and(eq(users.role, 'admin'), eq(users.isActive, true), ne(users.id, id))))
-  if ((row?.n ?? 0) === 0) throw new ConflictError('the workspace must keep at least one active admin')
+    .where(scoped(
+      users,
+      ctx.tenant.workspaceId,
+      and(eq(users.role, 'admin'), eq(users.isActive, true), ne(users.id, id))
+    ))
+  if ((row?.n ?? 0) === 0) {
+    throw new ConflictError('the workspace must keep at least one active admin')
+  }
 }
 
 export const userResource: ResourceDefinition<UserRow> = {
@@ -37,10 +43,11 @@ export const userResource: ResourceDefinition<UserRow> = {
   table: users,
   schemas: { record: UserSchema, create: CreateUserBodySchema, update: UpdateUserBodySchema },
   descriptions: {
-    create: 'Adds a user to the workspace (admins only). Emails are unique across the whole system.',
-    update: 'Changes a user (admins only). `isActive: false` blocks sign-in and the user\'s API keys; ' +
-      'access tokens already issued stay valid until they expire. The last active admin cannot be demoted ' +
-      'or deactivated (409).'
+    create: 'Adds a user to the workspace (admins only). ' +
+      'Emails are unique across the whole system.',
+    update: 'Changes a user (admins only). `isActive: false` blocks sign-in and ' +
+      'the user\'s API keys; access tokens already issued stay valid until they expire. ' +
+      'The last active admin cannot be demoted or deactivated (409).'
   },
   sortable: {
     createdAt: { column: users.createdAt, kind: 'timestamp', nullable: false },
@@ -69,7 +76,9 @@ export const userResource: ResourceDefinition<UserRow> = {
     const input = patch as { password?: string, role?: string, isActive?: boolean }
     const values = pickFields(patch as Record<string, unknown>, ['name', 'role', 'isActive'])
     const demoted = input.role !== undefined && input.role !== 'admin'
-    if (current.role === 'admin' && (demoted || input.isActive === false)) await assertAnotherAdmin(ctx, current.id)
+    if (current.role === 'admin' && (demoted || input.isActive === false)) {
+      await assertAnotherAdmin(ctx, current.id)
+    }
     if (input.password !== undefined) values.passwordHash = await hashPassword(input.password)
     return values
   }

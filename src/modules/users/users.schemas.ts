@@ -1,14 +1,19 @@
 import { Type } from 'typebox'
 import { ROLES } from '../../lib/records/tenant.js'
-import { EmailSchema, Nullable, StringEnum, Text, TimestampSchema, UuidSchema, VersionSchema } from '../../lib/schemas.js'
+import {
+  EmailSchema, Nullable, StringEnum, Text, TimestampSchema, UuidSchema, VersionSchema
+} from '../../lib/schemas.js'
 
 export const RoleSchema = StringEnum(ROLES, {
-  description: 'admin: everything; manager: every record; sales, marketing, support: their records; readonly: reads',
+  description: 'admin: everything; manager: every record; ' +
+    'sales, marketing, support: their records; readonly: reads',
   examples: ['sales']
 })
 
 /** Passwords: long enough to resist guessing, bounded so hashing stays cheap. */
-export const PasswordSchema = Type.String({ minLength: 10, maxLength: 256, examples: ['correct horse battery'] })
+export const PasswordSchema = Type.String({
+  minLength: 10, maxLength: 256, examples: ['correct horse battery']
+})
 
 export const UserSchema = Type.Object(
   {
@@ -49,7 +54,9 @@ export const CreateUserBodySchema = Type.Object(
   },
   {
     additionalProperties: false,
-    examples: [{ email: 'grace@example.com', name: 'Grace Hopper', role: 'sales', password: 'a long passphrase' }]
+    examples: [{
+      email: 'grace@example.com', name: 'Grace Hopper', role: 'sales', password: 'a long passphrase'
+    }]
   }
 )
 
@@ -57,7 +64,9 @@ export const UpdateUserBodySchema = Type.Object(
   {
     name: Type.Optional(Text(200)),
     role: Type.Optional(RoleSchema),
-    isActive: Type.Optional(Type.Boolean({ description: 'false signs the user out of API keys and blocks sign-in' })),
+    isActive: Type.Optional(Type.Boolean({
+      description: 'false signs the user out of API keys and blocks sign-in'
+    })),
     password: Type.Optional(PasswordSchema)
   },
   { additionalProperties: false, examples: [{ role: 'manager' }] }

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../../helper.js'
+import { PROBLEM_CONTENT_TYPE } from '../../fixtures/problems.js'
 import { createWorkspace } from '../../fixtures/workspaces.js'
 
 t.test('accounts: create, read, list, update, delete', async (t) => {
@@ -49,7 +50,7 @@ t.test('accounts: create, read, list, update, delete', async (t) => {
     headers: { 'if-match': '"1"' }
   })
   t.equal(stale.statusCode, 412)
-  t.equal(stale.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(stale.headers['content-type'], PROBLEM_CONTENT_TYPE)
 
   const list = await ws.request({ method: 'GET', url: '/v1/accounts?limit=1' })
   t.equal(list.statusCode, 200, list.body)

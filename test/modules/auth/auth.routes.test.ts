@@ -1,5 +1,6 @@
 import { createSigner } from 'fast-jwt'
 import t from 'tap'
+import { PROBLEM_CONTENT_TYPE } from '../../fixtures/problems.js'
 import { createWorkspace, PASSWORD } from '../../fixtures/workspaces.js'
 import { buildTestApp, TEST_JWT_SECRET } from '../../helper.js'
 
@@ -105,11 +106,7 @@ t.test('forged, expired, not-yet-valid and wrong-key tokens answer 401', async (
       method: 'GET', url: '/v1/accounts', headers: { authorization: `Bearer ${token}` }
     })
     t.equal(res.statusCode, 401, `${name}: 401`)
-    t.equal(
-      res.headers['content-type'],
-      'application/problem+json; charset=utf-8',
-      `${name}: problem`
-    )
+    t.equal(res.headers['content-type'], PROBLEM_CONTENT_TYPE, `${name}: problem`)
     t.equal(res.json().code, 'CRM_UNAUTHORIZED', `${name}: code`)
   }
   for (const header of ['Basic abc', 'Bearer', 'bearer x y', ws.token]) {

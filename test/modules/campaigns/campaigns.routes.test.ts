@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { campaigns } from '../../../src/modules/campaigns/campaigns.table.js'
 import { leads } from '../../../src/modules/leads/leads.table.js'
 import { opportunities } from '../../../src/modules/opportunities/opportunities.table.js'
 import { createCampaign } from '../../fixtures/campaigns.js'
+import { listIds, walkList } from '../../fixtures/lists.js'
+import { assertProblem } from '../../fixtures/problems.js'
 import { createUser, createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
 import { buildTestApp, type Response } from '../../helper.js'
 
@@ -11,24 +13,14 @@ import { buildTestApp, type Response } from '../../helper.js'
 // that point at a campaign are inserted straight into their tables: these
 // tests are about campaigns, and those modules test how their records are made.
 
-const PROBLEM = 'application/problem+json; charset=utf-8'
 const NEVER_USED = '00000000-0000-4000-8000-000000000000'
 
 const app = await buildTestApp(t)
 
-function assertProblem (t: Test, res: Response, status: number, code: string) {
-  t.equal(res.statusCode, status, res.body)
-  t.equal(res.headers['content-type'], PROBLEM)
-  t.equal(res.json().code, code)
-}
-
-async function listIds (ws: TestWorkspace, query: string): Promise<string[]> {
-  const res = await ws.request({ method: 'GET', url: `/v1/campaigns?${query}` })
-  if (res.statusCode !== 200) throw new Error(`list failed: ${res.statusCode} ${res.body}`)
-  return res.json().data.map((c: { id: string }) => c.id)
-}
-
 type Caller = Pick<TestWorkspace, 'request'>
+
+/** The ids of one page of campaigns, in the order served. */
+const campaignIds = (ws: Caller, query: string) => listIds(ws, `/v1/campaigns?${query}`)
 
 function patchCampaign (ws: Caller, id: string, payload: Record<string, unknown>) {
   return ws.request({ method: 'PATCH', url: `/v1/campaigns/${id}`, payload })
@@ -166,38 +158,19 @@ t.test('walks every page of the list exactly once and sorts by each sortable fie
   for (const row of rows) made[row.name] = (await createCampaign(ws, row)).id
   const ids = (...names: string[]) => names.map((n) => made[n])
 
-  const seen: string[] = []
-  let cursor: string | null = null
-  let pages = 0
-  do {
-    const next: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const res = await ws.request({ method: 'GET', url: `/v1/campaigns?limit=2${next}` })
-    t.equal(res.statusCode, 200, res.body)
-    seen.push(...res.json().data.map((c: { id: string }) => c.id))
-    cursor = res.json().nextCursor
-    pages++
-  } while (cursor !== null)
+  const { ids: seen, pages } = await walkList(ws, '/v1/campaigns', 2, { t, each: ['status'] })
   t.equal(pages, 3)
   t.same(seen, ids('Echo', 'Bravo', 'Charlie', 'Alpha', 'Delta'), 'newest first, each once')
 
-  t.same(await listIds(ws, 'sort=budget'), ids('Echo', 'Alpha', 'Delta', 'Bravo', 'Charlie'))
+  t.same(await campaignIds(ws, 'sort=budget'), ids('Echo', 'Alpha', 'Delta', 'Bravo', 'Charlie'))
   const descending = ids('Bravo', 'Delta', 'Alpha', 'Echo', 'Charlie')
-  t.same(await listIds(ws, 'sort=-budget'), descending, 'nulls last')
-  t.same(await listIds(ws, 'sort=startDate'), ids('Echo', 'Delta', 'Bravo', 'Alpha', 'Charlie'))
-  t.same(await listIds(ws, 'sort=-endDate'), ids('Echo', 'Bravo', 'Delta', 'Charlie', 'Alpha'))
-  t.same(await listIds(ws, 'sort=-name'), ids('Echo', 'Delta', 'Charlie', 'Bravo', 'Alpha'))
+  t.same(await campaignIds(ws, 'sort=-budget'), descending, 'nulls last')
+  t.same(await campaignIds(ws, 'sort=startDate'), ids('Echo', 'Delta', 'Bravo', 'Alpha', 'Charlie'))
+  t.same(await campaignIds(ws, 'sort=-endDate'), ids('Echo', 'Bravo', 'Delta', 'Charlie', 'Alpha'))
+  t.same(await campaignIds(ws, 'sort=-name'), ids('Echo', 'Delta', 'Charlie', 'Bravo', 'Alpha'))
 
-  const paged: string[] = []
-  cursor = null
-  do {
-    const next: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const url = `/v1/campaigns?sort=-budget&limit=2${next}`
-    const res = await ws.request({ method: 'GET', url })
-    t.equal(res.statusCode, 200, res.body)
-    paged.push(...res.json().data.map((c: { id: string }) => c.id))
-    cursor = res.json().nextCursor
-  } while (cursor !== null)
-  t.same(paged, descending, 'pages through the null budget')
+  const paged = await walkList(ws, '/v1/campaigns?sort=-budget', 2, { t, each: ['status'] })
+  t.same(paged.ids, descending, 'pages through the null budget')
 
   const badSort = await ws.request({ method: 'GET', url: '/v1/campaigns?sort=status' })
   assertProblem(t, badSort, 400, 'CRM_VALIDATION_ERROR')
@@ -250,12 +223,12 @@ t.test('filters by every documented field and searches name and description', as
     ['q=fair subscribers', []]
   ]
   for (const [query, expected] of expectations) {
-    t.same(await listIds(ws, query), expected, query)
+    t.same(await campaignIds(ws, query), expected, query)
   }
 
   const touched = await patchCampaign(ws, parent.id, { status: 'aborted' })
-  t.same(await listIds(ws, `updatedAtFrom=${touched.json().updatedAt}`), [parent.id])
-  t.same(await listIds(ws, `updatedAtTo=${b.updatedAt}`), [b.id, a.id])
+  t.same(await campaignIds(ws, `updatedAtFrom=${touched.json().updatedAt}`), [parent.id])
+  t.same(await campaignIds(ws, `updatedAtTo=${b.updatedAt}`), [b.id, a.id])
 
   const badRange = await ws.request({ method: 'GET', url: '/v1/campaigns?budgetMin=ten' })
   assertProblem(t, badRange, 400, 'CRM_VALIDATION_ERROR')
@@ -437,7 +410,7 @@ t.test('deletes a campaign unless leads, opportunities or children refer to it',
 
   assertProblem(t, await ws.request({ method: 'GET', url }), 404, 'CRM_CAMPAIGN_NOT_FOUND')
   assertProblem(t, await ws.request({ method: 'DELETE', url }), 404, 'CRM_CAMPAIGN_NOT_FOUND')
-  t.same(await listIds(ws, ''), [child.id])
+  t.same(await campaignIds(ws, ''), [child.id])
   const row = await app.deps.db.select().from(campaigns).where(eq(campaigns.id, campaign.id))
   t.ok(row[0]?.deletedAt, 'kept for history, out of every read')
 })
@@ -454,8 +427,8 @@ t.test('hides a campaign from every other workspace', async (t) => {
   const hijack = await patchCampaign(other, campaign.id, { name: 'Hijacked' })
   assertProblem(t, hijack, 404, notFound)
   assertProblem(t, await other.request({ method: 'DELETE', url }), 404, notFound)
-  t.notOk((await listIds(other, 'limit=200')).includes(campaign.id))
-  t.notOk((await listIds(other, `ownerId=${ws.userId}`)).includes(campaign.id))
+  t.notOk((await campaignIds(other, 'limit=200')).includes(campaign.id))
+  t.notOk((await campaignIds(other, `ownerId=${ws.userId}`)).includes(campaign.id))
 
   const read = await ws.request({ method: 'GET', url })
   t.same(read.json(), campaign, 'untouched')

@@ -1,26 +1,21 @@
 import { eq } from 'drizzle-orm'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { cases } from '../../../src/modules/cases/cases.table.js'
 import { contacts } from '../../../src/modules/contacts/contacts.table.js'
 import { products } from '../../../src/modules/products/products.table.js'
 import { createCase } from '../../fixtures/cases.js'
+import { listIds, walkList } from '../../fixtures/lists.js'
+import { assertProblem } from '../../fixtures/problems.js'
 import { createUser, createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
-import { buildTestApp, type Response } from '../../helper.js'
+import { buildTestApp } from '../../helper.js'
 
 // The real app on the real Postgres and Redis. Contacts and products are
 // inserted straight into their tables: these tests are about cases, and
 // their own modules test how those records are made.
 
-const PROBLEM = 'application/problem+json; charset=utf-8'
 const HOUR = 60 * 60 * 1000
 
 const app = await buildTestApp(t)
-
-function assertProblem (t: Test, res: Response, status: number, code: string) {
-  t.equal(res.statusCode, status, res.body)
-  t.equal(res.headers['content-type'], PROBLEM)
-  t.equal(res.json().code, code)
-}
 
 async function createAccount (ws: TestWorkspace, name = 'Acme GmbH'): Promise<string> {
   const res = await ws.request({ method: 'POST', url: '/v1/accounts', payload: { name } })
@@ -56,11 +51,8 @@ const patch = (ws: Caller, id: string, payload: Body, headers: Headers = {}) =>
 const remove = (ws: Caller, id: string, headers: Headers = {}) =>
   ws.request({ method: 'DELETE', url: `/v1/cases/${id}`, headers })
 
-async function listIds (ws: TestWorkspace, query: string): Promise<string[]> {
-  const res = await ws.request({ method: 'GET', url: `/v1/cases?${query}` })
-  if (res.statusCode !== 200) throw new Error(`list failed: ${res.statusCode} ${res.body}`)
-  return res.json().data.map((c: { id: string }) => c.id)
-}
+/** The ids of one page of cases, in the order served. */
+const caseIds = (ws: Caller, query: string) => listIds(ws, `/v1/cases?${query}`)
 
 const ms = (iso: string) => Date.parse(iso)
 
@@ -183,41 +175,23 @@ t.test('walks every page of the list exactly once and sorts by number and due ti
   const made: string[] = []
   for (let i = 0; i < 7; i++) made.push((await createCase(ws, { subject: `Case ${i}` })).id)
 
-  const seen: string[] = []
-  let cursor: string | null = null
-  let pages = 0
-  do {
-    const next: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const res = await ws.request({ method: 'GET', url: `/v1/cases?limit=3${next}` })
-    t.equal(res.statusCode, 200, res.body)
-    const page = res.json()
-    seen.push(...page.data.map((c: { id: string }) => c.id))
-    cursor = page.nextCursor
-    pages++
-  } while (cursor !== null)
+  const { ids: seen, pages } = await walkList(ws, '/v1/cases', 3, { t, each: ['status'] })
   t.equal(pages, 3)
   t.same(seen, [...made].reverse(), 'newest first, each once')
 
-  t.same(await listIds(ws, 'sort=number'), made)
-  t.same(await listIds(ws, 'sort=-number'), [...made].reverse())
+  t.same(await caseIds(ws, 'sort=number'), made)
+  t.same(await caseIds(ws, 'sort=-number'), [...made].reverse())
 
   const urgent = await createCase(ws, { priority: 'urgent' })
   const low = await createCase(ws, { priority: 'low' })
-  const byDue = await listIds(ws, 'sort=resolutionDueAt')
+  const byDue = await caseIds(ws, 'sort=resolutionDueAt')
   t.equal(byDue[0], urgent.id)
   t.equal(byDue[byDue.length - 1], low.id)
-  const byDueDesc = await listIds(ws, 'sort=-resolutionDueAt')
+  const byDueDesc = await caseIds(ws, 'sort=-resolutionDueAt')
   t.equal(byDueDesc[0], low.id)
 
-  const pagedByNumber: string[] = []
-  cursor = null
-  do {
-    const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const res = await ws.request({ method: 'GET', url: `/v1/cases?sort=-number&limit=4${query}` })
-    pagedByNumber.push(...res.json().data.map((c: { id: string }) => c.id))
-    cursor = res.json().nextCursor
-  } while (cursor !== null)
-  t.same(pagedByNumber, [low.id, urgent.id, ...[...made].reverse()])
+  const pagedByNumber = await walkList(ws, '/v1/cases?sort=-number', 4)
+  t.same(pagedByNumber.ids, [low.id, urgent.id, ...[...made].reverse()])
 
   const badSort = await ws.request({ method: 'GET', url: '/v1/cases?sort=subject' })
   assertProblem(t, badSort, 400, 'CRM_VALIDATION_ERROR')
@@ -272,13 +246,13 @@ t.test('filters by every documented field and searches subject and description',
     ['q=printer billing', []]
   ]
   for (const [query, expected] of expectations) {
-    t.same(await listIds(ws, query), expected, query)
+    t.same(await caseIds(ws, query), expected, query)
   }
 
   const later = await patch(ws, a.id, { priority: 'low' })
   const updatedAt = later.json().updatedAt
-  t.same(await listIds(ws, `updatedAtFrom=${updatedAt}`), [a.id])
-  t.same(await listIds(ws, `updatedAtTo=${b.updatedAt}`), [b.id])
+  t.same(await caseIds(ws, `updatedAtFrom=${updatedAt}`), [a.id])
+  t.same(await caseIds(ws, `updatedAtTo=${b.updatedAt}`), [b.id])
 
   const unknown = await ws.request({ method: 'GET', url: '/v1/cases?subject=Printer' })
   assertProblem(t, unknown, 400, 'CRM_VALIDATION_ERROR')
@@ -511,7 +485,7 @@ t.test('deletes a case', async (t) => {
 
   assertProblem(t, await get(ws, kase.id), 404, 'CRM_CASE_NOT_FOUND')
   assertProblem(t, await remove(ws, kase.id), 404, 'CRM_CASE_NOT_FOUND')
-  t.same(await listIds(ws, ''), [])
+  t.same(await caseIds(ws, ''), [])
   t.equal((await createCase(ws)).number, 2, 'numbers are not reused')
 })
 
@@ -524,8 +498,8 @@ t.test('hides a case from every other workspace', async (t) => {
   assertProblem(t, await get(other, kase.id), 404, 'CRM_CASE_NOT_FOUND')
   assertProblem(t, await patch(other, kase.id, { subject: 'Hijacked' }), 404, 'CRM_CASE_NOT_FOUND')
   assertProblem(t, await remove(other, kase.id), 404, 'CRM_CASE_NOT_FOUND')
-  t.notOk((await listIds(other, 'limit=200')).includes(kase.id))
-  t.notOk((await listIds(other, `ownerId=${ws.userId}`)).includes(kase.id))
+  t.notOk((await caseIds(other, 'limit=200')).includes(kase.id))
+  t.notOk((await caseIds(other, `ownerId=${ws.userId}`)).includes(kase.id))
 
   t.same((await get(ws, kase.id)).json(), kase, 'untouched')
 })

@@ -7,30 +7,21 @@ import { leads } from '../../../src/modules/leads/leads.table.js'
 import { opportunities } from '../../../src/modules/opportunities/opportunities.table.js'
 import { createContact } from '../../fixtures/contacts.js'
 import { createLead } from '../../fixtures/leads.js'
+import { listIds, walkList } from '../../fixtures/lists.js'
+import {
+  PROBLEM_CONTENT_TYPE, problemIs, problemOf, problemShape
+} from '../../fixtures/problems.js'
 import { createUser, createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
-import { buildTestApp, type Response } from '../../helper.js'
+import { buildTestApp } from '../../helper.js'
 
 // The real app, Postgres and Redis; each test makes its own workspace, and
 // rows are only touched directly to set up what the API cannot (old
 // timestamps, references from resources written elsewhere).
 
-const PROBLEM = 'application/problem+json; charset=utf-8'
 const app = await buildTestApp(t)
 const db = app.deps.db
 
 type Requester = Pick<TestWorkspace, 'request'>
-
-function problem (res: Response) {
-  const body = res.json()
-  return { status: res.statusCode, contentType: res.headers['content-type'], code: body.code }
-}
-
-/** What problem(res) gives for an answer with this status and code. */
-const is = (status: number, code: string) => ({ status, contentType: PROBLEM, code })
-
-/** A problem body with every id and the request id blanked, to compare two answers. */
-const shape = (res: Response) =>
-  JSON.stringify({ ...res.json(), requestId: null }).replaceAll(/[0-9a-f-]{36}/g, 'ID')
 
 async function createAccount (ws: Requester, name = 'Acme') {
   const res = await ws.request({ method: 'POST', url: '/v1/accounts', payload: { name } })
@@ -38,32 +29,11 @@ async function createAccount (ws: Requester, name = 'Acme') {
   return res.json() as { id: string }
 }
 
-async function listIds (ws: Requester, query: string): Promise<string[]> {
-  const res = await ws.request({ method: 'GET', url: `/v1/contacts?limit=200&${query}` })
-  if (res.statusCode !== 200) throw new Error(`list failed: ${res.statusCode} ${res.body}`)
-  return (res.json().data as { id: string }[]).map((c) => c.id).sort()
-}
-
-/** Every page of a list, following nextCursor until it is null. */
-async function walk (ws: Requester, query: string, limit: number) {
-  const ids: string[] = []
-  let pages = 0
-  let cursor: string | null = null
-  do {
-    const after: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const url = `/v1/contacts?limit=${limit}&${query}${after}`
-    const res = await ws.request({ method: 'GET', url })
-    if (res.statusCode !== 200) throw new Error(`list failed: ${res.statusCode} ${res.body}`)
-    const body = res.json() as { data: { id: string }[], nextCursor: string | null }
-    t.ok(body.data.length <= limit)
-    ids.push(...body.data.map((c) => c.id))
-    cursor = body.nextCursor
-    pages++
-  } while (cursor !== null)
-  return { ids, pages }
-}
-
 const sorted = (ids: string[]) => [...ids].sort()
+
+/** The ids of up to 200 contacts, sorted, to compare as a set. */
+const contactIds = async (ws: Requester, query: string) =>
+  sorted(await listIds(ws, `/v1/contacts?limit=200&${query}`))
 
 t.test('creates a contact with every field, and defaults the rest', async (t) => {
   const ws = await createWorkspace(app)
@@ -156,7 +126,7 @@ t.test('refuses invalid bodies with 400 and a pointer', async (t) => {
   for (const [name, method, payload, pointer] of invalid) {
     const url = method === 'POST' ? '/v1/contacts' : `/v1/contacts/${contact.id}`
     const res = await ws.request({ method, url, payload })
-    t.same(problem(res), is(400, 'CRM_VALIDATION_ERROR'), name)
+    t.same(problemOf(res), problemIs(400, 'CRM_VALIDATION_ERROR'), name)
     t.equal(res.json().errors[0].pointer, pointer, name)
   }
   const after = await ws.request({ method: 'GET', url: `/v1/contacts/${contact.id}` })
@@ -168,19 +138,19 @@ t.test('walks every page of the list exactly once', async (t) => {
   const made: string[] = []
   for (let i = 0; i < 7; i++) made.push((await createContact(ws, { lastName: `Person ${i}` })).id)
 
-  const { ids, pages } = await walk(ws, '', 3)
+  const { ids, pages } = await walkList(ws, '/v1/contacts', 3, { t, each: ['size'] })
   t.equal(pages, 3)
   t.equal(ids.length, 7)
   t.same(sorted(ids), sorted(made))
   t.same(ids, [...made].reverse(), 'newest first by default')
 
   const tooMany = await ws.request({ method: 'GET', url: '/v1/contacts?limit=201' })
-  t.same(problem(tooMany), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(tooMany), problemIs(400, 'CRM_VALIDATION_ERROR'))
   const badSort = await ws.request({ method: 'GET', url: '/v1/contacts?sort=phone' })
-  t.same(problem(badSort), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badSort), problemIs(400, 'CRM_VALIDATION_ERROR'))
   t.equal(badSort.json().errors[0].pointer, 'sort')
   const badFilter = await ws.request({ method: 'GET', url: '/v1/contacts?title=CTO' })
-  t.same(problem(badFilter), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badFilter), problemIs(400, 'CRM_VALIDATION_ERROR'))
 })
 
 t.test('sorts by lastName, firstName and email in both directions', async (t) => {
@@ -195,20 +165,20 @@ t.test('sorts by lastName, firstName and email in both directions', async (t) =>
   }
   const ids = (names: string[]) => names.map((n) => byName[n] as string)
 
-  const up = await walk(ws, 'sort=lastName', 2)
+  const up = await walkList(ws, '/v1/contacts?sort=lastName', 2, { t, each: ['size'] })
   t.same(up.ids, ids(['Adams', 'Baker', 'Cole', 'Diaz', 'Evans']))
-  const down = await walk(ws, 'sort=-lastName', 2)
+  const down = await walkList(ws, '/v1/contacts?sort=-lastName', 2, { t, each: ['size'] })
   t.same(down.ids, ids(['Evans', 'Diaz', 'Cole', 'Baker', 'Adams']))
 
   // Contacts without a first name come last in both directions.
-  const first = await walk(ws, 'sort=firstName', 2)
+  const first = await walkList(ws, '/v1/contacts?sort=firstName', 2, { t, each: ['size'] })
   t.same(first.ids.slice(0, 3), ids(['Evans', 'Cole', 'Baker']))
   t.same(sorted(first.ids.slice(3)), sorted(ids(['Adams', 'Diaz'])))
-  const firstDown = await walk(ws, 'sort=-firstName', 2)
+  const firstDown = await walkList(ws, '/v1/contacts?sort=-firstName', 2, { t, each: ['size'] })
   t.same(firstDown.ids.slice(0, 3), ids(['Baker', 'Cole', 'Evans']))
   t.same(sorted(firstDown.ids.slice(3)), sorted(ids(['Adams', 'Diaz'])))
 
-  const email = await walk(ws, 'sort=-email', 4)
+  const email = await walkList(ws, '/v1/contacts?sort=-email', 4, { t, each: ['size'] })
   t.same(email.ids, ids(['Evans', 'Diaz', 'Cole', 'Baker', 'Adams']))
 })
 
@@ -260,11 +230,11 @@ t.test('filters and searches', async (t) => {
     ['q=grace%20turing', []]
   ]
   for (const [query, expected] of expectations) {
-    t.same(await listIds(ws, query), sorted(expected), query)
+    t.same(await contactIds(ws, query), sorted(expected), query)
   }
 
   const badEnum = await ws.request({ method: 'GET', url: '/v1/contacts?leadSource=pigeon' })
-  t.same(problem(badEnum), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badEnum), problemIs(400, 'CRM_VALIDATION_ERROR'))
   t.equal(badEnum.json().errors[0].pointer, 'leadSource')
 })
 
@@ -304,7 +274,7 @@ t.test('updates with If-Match, merges, and clears with null', async (t) => {
     headers: { 'if-match': '"1"' },
     payload: { title: 'Intern' }
   })
-  t.same(problem(stale), is(412, 'CRM_PRECONDITION_FAILED'))
+  t.same(problemOf(stale), problemIs(412, 'CRM_PRECONDITION_FAILED'))
   const read = await ws.request({ method: 'GET', url: `/v1/contacts/${contact.id}` })
   t.same(read.json(), after, 'a stale patch changes nothing')
 
@@ -332,7 +302,7 @@ t.test('keeps emails unique per workspace, ignoring case', async (t) => {
   for (const email of ['ada@acme.example', 'ADA@Acme.Example']) {
     const payload = { lastName: 'Dup', email }
     const dup = await ws.request({ method: 'POST', url: '/v1/contacts', payload })
-    t.same(problem(dup), is(409, 'CRM_CONTACT_EMAIL_TAKEN'), email)
+    t.same(problemOf(dup), problemIs(409, 'CRM_CONTACT_EMAIL_TAKEN'), email)
     t.match(dup.json(), {
       type: '/problems/contact-email-taken',
       title: 'Contact email taken',
@@ -350,7 +320,7 @@ t.test('keeps emails unique per workspace, ignoring case', async (t) => {
   const taken = await ws.request({
     method: 'PATCH', url: `/v1/contacts/${second.id}`, payload: { email: 'Ada@ACME.example' }
   })
-  t.same(problem(taken), is(409, 'CRM_CONTACT_EMAIL_TAKEN'))
+  t.same(problemOf(taken), problemIs(409, 'CRM_CONTACT_EMAIL_TAKEN'))
   t.equal(taken.json().errors[0].pointer, '/email')
 
   const ownCase = await ws.request({
@@ -377,12 +347,12 @@ t.test('answers 409 naming the email when concurrent creates race for it', async
   t.equal(results.filter((r) => r.statusCode === 201).length, 1)
   for (const res of results.filter((r) => r.statusCode !== 201)) {
     t.equal(res.statusCode, 409, res.body)
-    t.equal(res.headers['content-type'], PROBLEM)
+    t.equal(res.headers['content-type'], PROBLEM_CONTENT_TYPE)
     // The pre-check answers its own code; a race it lost is caught by the index.
     t.ok(['CRM_CONTACT_EMAIL_TAKEN', 'CRM_DUPLICATE'].includes(res.json().code))
     t.equal(res.json().errors[0].pointer, '/email')
   }
-  t.equal((await listIds(ws, 'email=race@acme.example')).length, 1)
+  t.equal((await contactIds(ws, 'email=race@acme.example')).length, 1)
 })
 
 t.test('checks the account and the owner', async (t) => {
@@ -409,13 +379,13 @@ t.test('checks the account and the owner', async (t) => {
     const post = await ws.request({
       method: 'POST', url: '/v1/contacts', payload: { lastName: 'X', [field]: id }
     })
-    t.same(problem(post), is(422, 'CRM_INVALID_REFERENCE'), name)
+    t.same(problemOf(post), problemIs(422, 'CRM_INVALID_REFERENCE'), name)
     t.equal(post.json().errors[0].pointer, `/${field}`, name)
     t.match(post.json().errors[0].message, id, name)
     const patch = await ws.request({
       method: 'PATCH', url: `/v1/contacts/${contact.id}`, payload: { [field]: id }
     })
-    t.same(problem(patch), is(422, 'CRM_INVALID_REFERENCE'), name)
+    t.same(problemOf(patch), problemIs(422, 'CRM_INVALID_REFERENCE'), name)
     t.equal(patch.json().errors[0].pointer, `/${field}`, name)
   }
 
@@ -427,7 +397,7 @@ t.test('checks the account and the owner', async (t) => {
   const b = await ws.request({
     method: 'POST', url: '/v1/contacts', payload: { lastName: 'X', accountId: foreignAccount.id }
   })
-  t.equal(shape(a), shape(b))
+  t.equal(problemShape(a), problemShape(b))
 
   const account = await createAccount(ws)
   const linked = await ws.request({
@@ -436,7 +406,7 @@ t.test('checks the account and the owner', async (t) => {
   t.equal(linked.statusCode, 200)
   t.equal(linked.json().accountId, account.id)
   const accountDelete = await ws.request({ method: 'DELETE', url: `/v1/accounts/${account.id}` })
-  t.same(problem(accountDelete), is(409, 'CRM_CONFLICT'))
+  t.same(problemOf(accountDelete), problemIs(409, 'CRM_CONFLICT'))
   const unchanged = await ws.request({ method: 'GET', url: `/v1/contacts/${contact.id}` })
   t.equal(unchanged.json().version, 2)
 })
@@ -447,7 +417,7 @@ t.test('deletes a contact, unless something still refers to it', async (t) => {
 
   const url = `/v1/contacts/${contact.id}`
   const stale = await ws.request({ method: 'DELETE', url, headers: { 'if-match': '"9"' } })
-  t.same(problem(stale), is(412, 'CRM_PRECONDITION_FAILED'))
+  t.same(problemOf(stale), problemIs(412, 'CRM_PRECONDITION_FAILED'))
 
   const removed = await ws.request({ method: 'DELETE', url, headers: { 'if-match': '"1"' } })
   t.equal(removed.statusCode, 204)
@@ -455,9 +425,9 @@ t.test('deletes a contact, unless something still refers to it', async (t) => {
   for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
     const payload = method === 'PATCH' ? { payload: { title: 'X' } } : {}
     const res = await ws.request({ method, url, ...payload })
-    t.same(problem(res), is(404, 'CRM_CONTACT_NOT_FOUND'), method)
+    t.same(problemOf(res), problemIs(404, 'CRM_CONTACT_NOT_FOUND'), method)
   }
-  t.same(await listIds(ws, ''), [])
+  t.same(await contactIds(ws, ''), [])
 
   const account = await createAccount(ws)
   const referenced = await createContact(ws)
@@ -483,7 +453,7 @@ t.test('deletes a contact, unless something still refers to it', async (t) => {
   await db.update(leads).set({ convertedContactId: referenced.id }).where(eq(leads.id, lead.id))
 
   const blocked = await ws.request({ method: 'DELETE', url: `/v1/contacts/${referenced.id}` })
-  t.same(problem(blocked), is(409, 'CRM_CONFLICT'))
+  t.same(problemOf(blocked), problemIs(409, 'CRM_CONFLICT'))
   t.match(blocked.json().detail, /1 opportunities, 1 cases, 1 converted leads/)
 
   // References from deleted rows do not count.
@@ -507,15 +477,15 @@ t.test('hides a contact from every other workspace', async (t) => {
 
   const url = `/v1/contacts/${contact.id}`
   const read = await other.request({ method: 'GET', url })
-  t.same(problem(read), is(404, 'CRM_CONTACT_NOT_FOUND'))
+  t.same(problemOf(read), problemIs(404, 'CRM_CONTACT_NOT_FOUND'))
   const patch = await other.request({ method: 'PATCH', url, payload: { title: 'Hijacked' } })
-  t.same(problem(patch), is(404, 'CRM_CONTACT_NOT_FOUND'))
+  t.same(problemOf(patch), problemIs(404, 'CRM_CONTACT_NOT_FOUND'))
   const remove = await other.request({ method: 'DELETE', url })
-  t.same(problem(remove), is(404, 'CRM_CONTACT_NOT_FOUND'))
-  const list = await listIds(other, '')
+  t.same(problemOf(remove), problemIs(404, 'CRM_CONTACT_NOT_FOUND'))
+  const list = await contactIds(other, '')
   t.equal(list.length, 1)
   t.notOk(list.includes(contact.id))
-  const byEmail = await listIds(other, `email=${encodeURIComponent(contact.email as string)}`)
+  const byEmail = await contactIds(other, `email=${encodeURIComponent(contact.email as string)}`)
   t.notOk(byEmail.includes(contact.id))
 
   const mine = await ws.request({ method: 'GET', url })
@@ -537,7 +507,7 @@ t.test('lets readers read and writers write', async (t) => {
   ]
   for (const write of writes) {
     const res = await readonly.request(write)
-    t.same(problem(res), is(403, 'CRM_FORBIDDEN'), write.method)
+    t.same(problemOf(res), problemIs(403, 'CRM_FORBIDDEN'), write.method)
   }
 
   for (const role of ['marketing', 'support', 'sales']) {
@@ -547,5 +517,5 @@ t.test('lets readers read and writers write', async (t) => {
   }
 
   const anonymous = await app.inject({ method: 'GET', url })
-  t.same(problem(anonymous), is(401, 'CRM_UNAUTHORIZED'))
+  t.same(problemOf(anonymous), problemIs(401, 'CRM_UNAUTHORIZED'))
 })

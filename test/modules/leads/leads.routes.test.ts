@@ -6,30 +6,19 @@ import { leads } from '../../../src/modules/leads/leads.table.js'
 import { opportunities } from '../../../src/modules/opportunities/opportunities.table.js'
 import { createContact } from '../../fixtures/contacts.js'
 import { createLead } from '../../fixtures/leads.js'
+import { listIds, walkList } from '../../fixtures/lists.js'
+import { problemIs, problemOf, problemShape } from '../../fixtures/problems.js'
 import { createUser, createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
-import { buildTestApp, type Response } from '../../helper.js'
+import { buildTestApp } from '../../helper.js'
 
 // The real app, Postgres and Redis; each test makes its own workspace.
 // Campaigns, scores and conversions are written straight into the tables,
 // since their own routes and jobs are not what is tested here.
 
-const PROBLEM = 'application/problem+json; charset=utf-8'
 const app = await buildTestApp(t)
 const db = app.deps.db
 
 type Requester = Pick<TestWorkspace, 'request'>
-
-function problem (res: Response) {
-  const body = res.json()
-  return { status: res.statusCode, contentType: res.headers['content-type'], code: body.code }
-}
-
-/** What problem(res) gives for an answer with this status and code. */
-const is = (status: number, code: string) => ({ status, contentType: PROBLEM, code })
-
-/** A problem body with every id and the request id blanked, to compare two answers. */
-const shape = (res: Response) =>
-  JSON.stringify({ ...res.json(), requestId: null }).replaceAll(/[0-9a-f-]{36}/g, 'ID')
 
 async function createCampaign (workspaceId: string, name = 'Spring webinar') {
   const [row] = await db
@@ -45,31 +34,11 @@ async function createAccount (ws: Requester) {
   return res.json() as { id: string }
 }
 
-async function listIds (ws: Requester, query: string): Promise<string[]> {
-  const res = await ws.request({ method: 'GET', url: `/v1/leads?limit=200&${query}` })
-  if (res.statusCode !== 200) throw new Error(`list failed: ${res.statusCode} ${res.body}`)
-  return (res.json().data as { id: string }[]).map((l) => l.id).sort()
-}
-
-/** Every page of a list, following nextCursor until it is null. */
-async function walk (ws: Requester, query: string, limit: number) {
-  const ids: string[] = []
-  let pages = 0
-  let cursor: string | null = null
-  do {
-    const after: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const url = `/v1/leads?limit=${limit}&${query}${after}`
-    const res = await ws.request({ method: 'GET', url })
-    if (res.statusCode !== 200) throw new Error(`list failed: ${res.statusCode} ${res.body}`)
-    const body = res.json() as { data: { id: string }[], nextCursor: string | null }
-    ids.push(...body.data.map((l) => l.id))
-    cursor = body.nextCursor
-    pages++
-  } while (cursor !== null)
-  return { ids, pages }
-}
-
 const sorted = (ids: string[]) => [...ids].sort()
+
+/** The ids of up to 200 leads, sorted, to compare as a set. */
+const leadIds = async (ws: Requester, query: string) =>
+  sorted(await listIds(ws, `/v1/leads?limit=200&${query}`))
 
 t.test('creates a lead with every field, and defaults the rest', async (t) => {
   const ws = await createWorkspace(app)
@@ -196,7 +165,7 @@ t.test('refuses invalid and read-only fields with 400 and a pointer', async (t) 
   for (const [name, method, payload, pointer] of invalid) {
     const url = method === 'POST' ? '/v1/leads' : `/v1/leads/${lead.id}`
     const res = await ws.request({ method, url, payload })
-    t.same(problem(res), is(400, 'CRM_VALIDATION_ERROR'), name)
+    t.same(problemOf(res), problemIs(400, 'CRM_VALIDATION_ERROR'), name)
     t.equal(res.json().errors[0].pointer, pointer, name)
   }
   const after = await ws.request({ method: 'GET', url: `/v1/leads/${lead.id}` })
@@ -237,7 +206,7 @@ t.test('refuses every change of a converted lead', async (t) => {
     const res = await ws.request({
       method: 'PATCH', url: `/v1/leads/${lead.id}`, headers: { 'if-match': '"1"' }, payload
     })
-    t.same(problem(res), is(409, 'CRM_LEAD_CONVERTED'), JSON.stringify(payload))
+    t.same(problemOf(res), problemIs(409, 'CRM_LEAD_CONVERTED'), JSON.stringify(payload))
     t.match(res.json(), {
       type: '/problems/lead-converted',
       title: 'Lead converted',
@@ -249,7 +218,7 @@ t.test('refuses every change of a converted lead', async (t) => {
   const after = await ws.request({ method: 'GET', url: `/v1/leads/${lead.id}` })
   t.same(after.json(), read.json(), 'nothing changed')
 
-  const listed = await listIds(ws, 'status=converted')
+  const listed = await leadIds(ws, 'status=converted')
   t.same(listed, [lead.id])
 })
 
@@ -258,16 +227,16 @@ t.test('walks every page of the list exactly once', async (t) => {
   const made: string[] = []
   for (let i = 0; i < 5; i++) made.push((await createLead(ws, { lastName: `Lead ${i}` })).id)
 
-  const { ids, pages } = await walk(ws, '', 2)
+  const { ids, pages } = await walkList(ws, '/v1/leads', 2)
   t.equal(pages, 3)
   t.same(ids, [...made].reverse(), 'newest first, each once')
 
   const tooMany = await ws.request({ method: 'GET', url: '/v1/leads?limit=500' })
-  t.same(problem(tooMany), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(tooMany), problemIs(400, 'CRM_VALIDATION_ERROR'))
   const badSort = await ws.request({ method: 'GET', url: '/v1/leads?sort=rating' })
-  t.same(problem(badSort), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badSort), problemIs(400, 'CRM_VALIDATION_ERROR'))
   const badFilter = await ws.request({ method: 'GET', url: '/v1/leads?website=x' })
-  t.same(problem(badFilter), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badFilter), problemIs(400, 'CRM_VALIDATION_ERROR'))
 })
 
 t.test('sorts by score, estimatedAmount, company and lastName', async (t) => {
@@ -288,23 +257,23 @@ t.test('sorts by score, estimatedAmount, company and lastName', async (t) => {
   const ids = (names: string[]) => names.map((n) => byName[n] as string)
   const unscored = sorted(ids(['Adams', 'Diaz']))
 
-  const up = await walk(ws, 'sort=score', 2)
+  const up = await walkList(ws, '/v1/leads?sort=score', 2)
   t.same(up.ids.slice(0, 3), ids(['Baker', 'Cole', 'Evans']))
   t.same(sorted(up.ids.slice(3)), unscored, 'unscored leads come last')
-  const down = await walk(ws, 'sort=-score', 2)
+  const down = await walkList(ws, '/v1/leads?sort=-score', 2)
   t.same(down.ids.slice(0, 3), ids(['Evans', 'Cole', 'Baker']))
   t.same(sorted(down.ids.slice(3)), unscored, 'unscored leads come last either way')
 
-  const amount = await walk(ws, 'sort=-estimatedAmount', 2)
+  const amount = await walkList(ws, '/v1/leads?sort=-estimatedAmount', 2)
   t.same(amount.ids.slice(0, 3), ids(['Baker', 'Cole', 'Evans']), 'amounts compare as numbers')
-  const amountUp = await walk(ws, 'sort=estimatedAmount', 2)
+  const amountUp = await walkList(ws, '/v1/leads?sort=estimatedAmount', 2)
   t.same(amountUp.ids.slice(0, 3), ids(['Evans', 'Cole', 'Baker']))
 
-  const company = await walk(ws, 'sort=company', 3)
+  const company = await walkList(ws, '/v1/leads?sort=company', 3)
   t.same(company.ids, ids(['Evans', 'Diaz', 'Baker', 'Cole', 'Adams']))
-  const name = await walk(ws, 'sort=-lastName', 2)
+  const name = await walkList(ws, '/v1/leads?sort=-lastName', 2)
   t.same(name.ids, ids(['Evans', 'Diaz', 'Cole', 'Baker', 'Adams']))
-  const combined = await walk(ws, 'sort=-score,lastName', 2)
+  const combined = await walkList(ws, '/v1/leads?sort=-score,lastName', 2)
   t.same(combined.ids, ids(['Evans', 'Cole', 'Baker', 'Adams', 'Diaz']))
 })
 
@@ -375,14 +344,14 @@ t.test('filters and searches', async (t) => {
     ['q=grace%20turing', []]
   ]
   for (const [query, expected] of expectations) {
-    t.same(await listIds(ws, query), sorted(expected), query)
+    t.same(await leadIds(ws, query), sorted(expected), query)
   }
 
   const badRange = await ws.request({ method: 'GET', url: '/v1/leads?scoreMin=-1' })
-  t.same(problem(badRange), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badRange), problemIs(400, 'CRM_VALIDATION_ERROR'))
   t.equal(badRange.json().errors[0].pointer, 'scoreMin')
   const badMoney = await ws.request({ method: 'GET', url: '/v1/leads?estimatedAmountMin=ten' })
-  t.same(problem(badMoney), is(400, 'CRM_VALIDATION_ERROR'))
+  t.same(problemOf(badMoney), problemIs(400, 'CRM_VALIDATION_ERROR'))
 })
 
 t.test('updates with If-Match, merges, and clears with null', async (t) => {
@@ -419,7 +388,7 @@ t.test('updates with If-Match, merges, and clears with null', async (t) => {
     headers: { 'if-match': '"1"' },
     payload: { rating: 'cold' }
   })
-  t.same(problem(stale), is(412, 'CRM_PRECONDITION_FAILED'))
+  t.same(problemOf(stale), problemIs(412, 'CRM_PRECONDITION_FAILED'))
   t.same((await ws.request({ method: 'GET', url: `/v1/leads/${lead.id}` })).json(), after)
 
   const cleared = await ws.request({
@@ -458,12 +427,12 @@ t.test('checks the campaign and the owner', async (t) => {
     const post = await ws.request({
       method: 'POST', url: '/v1/leads', payload: { lastName: 'X', [field]: id }
     })
-    t.same(problem(post), is(422, 'CRM_INVALID_REFERENCE'), name)
+    t.same(problemOf(post), problemIs(422, 'CRM_INVALID_REFERENCE'), name)
     t.equal(post.json().errors[0].pointer, `/${field}`, name)
     const patch = await ws.request({
       method: 'PATCH', url: `/v1/leads/${lead.id}`, payload: { [field]: id }
     })
-    t.same(problem(patch), is(422, 'CRM_INVALID_REFERENCE'), name)
+    t.same(problemOf(patch), problemIs(422, 'CRM_INVALID_REFERENCE'), name)
     t.equal(patch.json().errors[0].pointer, `/${field}`, name)
   }
 
@@ -474,7 +443,9 @@ t.test('checks the campaign and the owner', async (t) => {
   const b = await ws.request({
     method: 'POST', url: '/v1/leads', payload: { lastName: 'X', campaignId: foreignCampaign.id }
   })
-  t.equal(shape(a), shape(b), 'a foreign campaign fails exactly like a never-used one')
+  t.equal(
+    problemShape(a), problemShape(b), 'a foreign campaign fails exactly like a never-used one'
+  )
 
   const campaign = await createCampaign(ws.workspaceId)
   const linked = await ws.request({
@@ -494,9 +465,9 @@ t.test('deletes a lead, unless an opportunity refers to it', async (t) => {
   for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
     const payload = method === 'PATCH' ? { payload: { rating: 'hot' } } : {}
     const res = await ws.request({ method, url: `/v1/leads/${lead.id}`, ...payload })
-    t.same(problem(res), is(404, 'CRM_LEAD_NOT_FOUND'), method)
+    t.same(problemOf(res), problemIs(404, 'CRM_LEAD_NOT_FOUND'), method)
   }
-  t.same(await listIds(ws, ''), [])
+  t.same(await leadIds(ws, ''), [])
 
   const referenced = await createLead(ws)
   const account = await createAccount(ws)
@@ -510,7 +481,7 @@ t.test('deletes a lead, unless an opportunity refers to it', async (t) => {
     currency: 'EUR'
   }).returning()
   const blocked = await ws.request({ method: 'DELETE', url: `/v1/leads/${referenced.id}` })
-  t.same(problem(blocked), is(409, 'CRM_CONFLICT'))
+  t.same(problemOf(blocked), problemIs(409, 'CRM_CONFLICT'))
   t.match(blocked.json().detail, /1 opportunities/)
   t.equal((await ws.request({ method: 'GET', url: `/v1/leads/${referenced.id}` })).statusCode, 200)
 
@@ -538,15 +509,15 @@ t.test('hides a lead from every other workspace', async (t) => {
 
   const url = `/v1/leads/${lead.id}`
   const read = await other.request({ method: 'GET', url })
-  t.same(problem(read), is(404, 'CRM_LEAD_NOT_FOUND'))
+  t.same(problemOf(read), problemIs(404, 'CRM_LEAD_NOT_FOUND'))
   const patch = await other.request({ method: 'PATCH', url, payload: { status: 'qualified' } })
-  t.same(problem(patch), is(404, 'CRM_LEAD_NOT_FOUND'))
+  t.same(problemOf(patch), problemIs(404, 'CRM_LEAD_NOT_FOUND'))
   const remove = await other.request({ method: 'DELETE', url })
-  t.same(problem(remove), is(404, 'CRM_LEAD_NOT_FOUND'))
-  const list = await listIds(other, '')
+  t.same(problemOf(remove), problemIs(404, 'CRM_LEAD_NOT_FOUND'))
+  const list = await leadIds(other, '')
   t.equal(list.length, 1)
   t.notOk(list.includes(lead.id))
-  t.notOk((await listIds(other, 'company=globex')).includes(lead.id))
+  t.notOk((await leadIds(other, 'company=globex')).includes(lead.id))
 
   const mine = await ws.request({ method: 'GET', url })
   t.same(mine.json(), lead, 'the other workspace changed nothing')
@@ -568,7 +539,7 @@ t.test('lets readers read and writers write', async (t) => {
     t.equal(list.statusCode, 200, `${role} lists`)
     for (const write of writes) {
       const res = await user.request(write)
-      t.same(problem(res), is(403, 'CRM_FORBIDDEN'), `${role} ${write.method}`)
+      t.same(problemOf(res), problemIs(403, 'CRM_FORBIDDEN'), `${role} ${write.method}`)
     }
   }
   for (const role of ['sales', 'marketing']) {

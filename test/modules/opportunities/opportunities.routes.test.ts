@@ -1,19 +1,19 @@
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { campaigns } from '../../../src/modules/campaigns/campaigns.table.js'
 import { contacts } from '../../../src/modules/contacts/contacts.table.js'
 import { leads } from '../../../src/modules/leads/leads.table.js'
 import { opportunityStages } from '../../../src/modules/opportunity-stages/opportunity-stages.table.js'
-import { buildTestApp, type Response } from '../../helper.js'
+import { buildTestApp } from '../../helper.js'
+import { walkList } from '../../fixtures/lists.js'
 import { createOpportunity } from '../../fixtures/opportunities.js'
+import { assertFullProblem } from '../../fixtures/problems.js'
 import { createUser, createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
 
 // Real Postgres and Redis. Contacts, campaigns and leads are other modules'
 // resources; their rows are inserted straight into their tables so that
 // these tests depend on the tables only, not on those modules' routes.
-
-const PROBLEM = 'application/problem+json; charset=utf-8'
 
 type Caller = Pick<TestWorkspace, 'request'>
 type Headers = Record<string, string>
@@ -25,18 +25,6 @@ const patch = (who: Caller, url: string, payload: Record<string, unknown>, heade
 const del = (who: Caller, url: string, headers: Headers = {}) =>
   who.request({ method: 'DELETE', url, headers })
 const today = () => new Date().toISOString().slice(0, 10)
-
-function assertProblem (t: Test, res: Response, status: number, code: string) {
-  t.equal(res.statusCode, status, res.body)
-  t.equal(res.headers['content-type'], PROBLEM)
-  const body = res.json()
-  t.equal(body.status, status)
-  t.equal(body.code, code)
-  t.equal(body.type, `/problems/${code.replace(/^CRM_/, '').toLowerCase().replaceAll('_', '-')}`)
-  t.type(body.title, 'string')
-  t.type(body.requestId, 'string')
-  return body
-}
 
 async function createAccount (ws: TestWorkspace, payload: Record<string, unknown> = {}) {
   const res = await ws.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'Acme', ...payload } })
@@ -208,7 +196,7 @@ t.test('opportunities', async (t) => {
     const accountId = await createAccount(ws)
     const allowed = 'prospecting, qualification, proposal, negotiation, closed_won, closed_lost'
     const res = await post(ws, { name: 'X', accountId, stage: 'won' })
-    const body = assertProblem(t, res, 422, 'CRM_OPPORTUNITY_STAGE_UNKNOWN')
+    const body = assertFullProblem(t, res, 422, 'CRM_OPPORTUNITY_STAGE_UNKNOWN')
     t.equal(body.instance, '/v1/opportunities')
     t.equal(body.errors[0].pointer, '/stage')
     t.match(body.errors[0].message, allowed)
@@ -216,12 +204,15 @@ t.test('opportunities', async (t) => {
 
     const o = await createOpportunity(ws, { accountId })
     const patched = await patch(ws, `/v1/opportunities/${o.id}`, { stage: 'Closed Won' })
-    t.equal(assertProblem(t, patched, 422, 'CRM_OPPORTUNITY_STAGE_UNKNOWN').errors[0].pointer, '/stage')
+    t.equal(
+      assertFullProblem(t, patched, 422, 'CRM_OPPORTUNITY_STAGE_UNKNOWN').errors[0].pointer,
+      '/stage'
+    )
 
     const other = await createWorkspace(app)
     await seedStage(app, other, { key: 'other_only', position: 9, probability: 5, isClosed: false, isWon: false })
     const foreign = await post(ws, { name: 'X', accountId, stage: 'other_only' })
-    assertProblem(t, foreign, 422, 'CRM_OPPORTUNITY_STAGE_UNKNOWN')
+    assertFullProblem(t, foreign, 422, 'CRM_OPPORTUNITY_STAGE_UNKNOWN')
   })
 
   t.test('closing lost needs a lossReason, on the record as it will be', async (t) => {
@@ -229,7 +220,7 @@ t.test('opportunities', async (t) => {
     const accountId = await createAccount(ws)
 
     let res = await post(ws, { name: 'X', accountId, stage: 'closed_lost' })
-    let body = assertProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
+    let body = assertFullProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
     t.same(body.errors.map((e: { pointer: string }) => e.pointer), ['/lossReason'])
 
     const lostAtOnce = await createOpportunity(ws, { accountId, stage: 'closed_lost', lossReason: 'No budget' })
@@ -238,10 +229,10 @@ t.test('opportunities', async (t) => {
     const o = await createOpportunity(ws, { accountId, stage: 'proposal' })
     const url = `/v1/opportunities/${o.id}`
     res = await patch(ws, url, { stage: 'closed_lost' })
-    body = assertProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
+    body = assertFullProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
     t.equal(body.errors[0].pointer, '/lossReason')
     res = await patch(ws, url, { stage: 'closed_lost', lossReason: '   ' })
-    assertProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
+    assertFullProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
     t.same((await get(ws, url)).json(), o, 'nothing changed')
 
     res = await patch(ws, url, { lossReason: 'Went with a competitor' })
@@ -251,7 +242,7 @@ t.test('opportunities', async (t) => {
     t.match(res.json(), { stage: 'closed_lost', isClosed: true, isWon: false, probability: 0, closeDate: today() })
 
     res = await patch(ws, url, { lossReason: null })
-    assertProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
+    assertFullProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
     res = await patch(ws, url, { stage: 'closed_won', lossReason: null })
     t.equal(res.statusCode, 200, 'a won opportunity needs no loss reason')
     t.match(res.json(), { isWon: true, lossReason: null })
@@ -263,7 +254,7 @@ t.test('opportunities', async (t) => {
     const o = await createOpportunity(ws, { probability: 30 })
     const url = `/v1/opportunities/${o.id}`
     let res = await patch(ws, url, { stage: 'lost_to_competitor' })
-    assertProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
+    assertFullProblem(t, res, 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
     res = await patch(ws, url, { stage: 'lost_to_competitor', lossReason: 'Price' })
     t.match(res.json(), { isClosed: true, isWon: false, probability: 0, closeDate: today() })
   })
@@ -295,7 +286,7 @@ t.test('opportunities', async (t) => {
         const created = await post(ws, { name: 'X', accountId, [field]: id })
         const patched = await patch(ws, `/v1/opportunities/${o.id}`, { [field]: id })
         for (const res of [created, patched]) {
-          const body = assertProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
+          const body = assertFullProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
           t.same(body.errors.map((e: { pointer: string }) => e.pointer), [`/${field}`], field)
           answers.push(body.errors[0].message.replace(id, '<id>'))
         }
@@ -310,18 +301,20 @@ t.test('opportunities', async (t) => {
     const gone = await createAccount(ws)
     await del(ws, `/v1/accounts/${gone}`)
     let res = await post(ws, { name: 'X', accountId: gone })
-    t.equal(assertProblem(t, res, 422, 'CRM_INVALID_REFERENCE').errors[0].pointer, '/accountId')
+    t.equal(assertFullProblem(t, res, 422, 'CRM_INVALID_REFERENCE').errors[0].pointer, '/accountId')
 
     const sales = await createUser(app, ws, 'sales')
     const deactivated = await patch(ws, `/v1/users/${sales.id}`, { isActive: false })
     t.equal(deactivated.statusCode, 200, deactivated.body)
     res = await post(ws, { name: 'X', accountId: await createAccount(ws), ownerId: sales.id })
-    const body = assertProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
+    const body = assertFullProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
     t.equal(body.errors[0].pointer, '/ownerId')
     t.match(body.errors[0].message, 'active user')
 
     const missing = await post(ws, { name: 'X' })
-    t.equal(assertProblem(t, missing, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, '/accountId')
+    t.equal(
+      assertFullProblem(t, missing, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, '/accountId'
+    )
 
     const o = await createOpportunity(ws)
     const newAccount = await createAccount(ws, { name: 'Initech' })
@@ -337,33 +330,16 @@ t.test('opportunities', async (t) => {
     for (const [i, amount] of amounts.entries()) {
       made.push(await createOpportunity(ws, { accountId, name: `Deal ${String.fromCharCode(71 - i)}`, amount }))
     }
-    const seen: string[] = []
-    let cursor: string | null = null
-    let pages = 0
-    do {
-      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-      const res = await get(ws, `/v1/opportunities?limit=3${query}`)
-      t.equal(res.statusCode, 200, res.body)
-      const page = res.json()
-      t.ok(page.data.length <= 3)
-      seen.push(...page.data.map((o: { id: string }) => o.id))
-      cursor = page.nextCursor
-      pages++
-    } while (cursor !== null)
+    const { ids: seen, pages } = await walkList(
+      ws, '/v1/opportunities', 3, { t, each: ['status', 'size'] }
+    )
     t.equal(pages, 3)
     t.same(seen, made.map((o) => o.id).reverse(), 'newest first, each once')
 
     const walk = async (sort: string) => {
-      const out: (string | null)[] = []
-      let next: string | null = null
-      do {
-        const query: string = next === null ? '' : `&cursor=${encodeURIComponent(next)}`
-        const res = await get(ws, `/v1/opportunities?limit=2&sort=${sort}${query}`)
-        t.equal(res.statusCode, 200, res.body)
-        out.push(...res.json().data.map((o: { amount: string | null }) => o.amount))
-        next = res.json().nextCursor
-      } while (next !== null)
-      return out
+      const url = `/v1/opportunities?sort=${sort}`
+      const { items } = await walkList(ws, url, 2, { t, each: ['status'] })
+      return items.map((o) => o.amount)
     }
     t.same(await walk('amount'), ['100.00', '200.00', '300.00', '400.00', '500.00', null, null])
     t.same(await walk('-amount'), ['500.00', '400.00', '300.00', '200.00', '100.00', null, null])
@@ -375,7 +351,7 @@ t.test('opportunities', async (t) => {
     t.equal(byNameDesc.json().data[0].name, 'Deal G')
 
     const bad = await get(ws, '/v1/opportunities?sort=stage')
-    t.equal(assertProblem(t, bad, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, 'sort')
+    t.equal(assertFullProblem(t, bad, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, 'sort')
   })
 
   t.test('sorts by closeDate and probability', async (t) => {
@@ -461,7 +437,7 @@ t.test('opportunities', async (t) => {
 
     for (const bad of ['type=lost', 'amountMin=1.234', 'probabilityMin=x', 'closeDateFrom=tomorrow', 'colour=red']) {
       const res = await get(ws, `/v1/opportunities?${bad}`)
-      assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
+      assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
     }
   })
 
@@ -490,27 +466,31 @@ t.test('opportunities', async (t) => {
     const current = res.json()
 
     res = await patch(ws, url, { name: 'Changed' }, { 'if-match': '"1"' })
-    assertProblem(t, res, 412, 'CRM_PRECONDITION_FAILED')
+    assertFullProblem(t, res, 412, 'CRM_PRECONDITION_FAILED')
     t.same((await get(ws, url)).json(), current, 'a stale If-Match changes nothing')
 
     res = await patch(ws, url, { colour: 'red' })
-    t.equal(assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, '/colour')
+    t.equal(assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, '/colour')
     for (const field of ['id', 'version', 'createdAt', 'isClosed', 'isWon', 'expectedRevenue']) {
       const value = field === 'version' ? 9 : field.startsWith('is') ? true : 'x'
       res = await patch(ws, url, { [field]: value })
-      t.equal(assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, `/${field}`, field)
+      t.equal(
+        assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, `/${field}`, field
+      )
       res = await post(ws, { name: 'X', accountId: o.accountId, [field]: value })
-      t.equal(assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, `/${field}`, field)
+      t.equal(
+        assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, `/${field}`, field
+      )
     }
     const nulls = [{ name: null }, { stage: null }, { probability: null }, { currency: null }, { accountId: null }]
     for (const payload of nulls) {
       res = await patch(ws, url, payload)
-      assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
+      assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
     }
     const invalid = [{ probability: 101 }, { probability: -1 }, { amount: '-5' }, { amount: 12 }, { type: 'lost' }]
     for (const payload of invalid) {
       res = await patch(ws, url, payload)
-      assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
+      assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
     }
     t.same((await get(ws, url)).json(), current, 'refused patches changed nothing')
   })
@@ -520,13 +500,13 @@ t.test('opportunities', async (t) => {
     const o = await createOpportunity(ws)
     const url = `/v1/opportunities/${o.id}`
     let res = await del(ws, url, { 'if-match': '"7"' })
-    assertProblem(t, res, 412, 'CRM_PRECONDITION_FAILED')
+    assertFullProblem(t, res, 412, 'CRM_PRECONDITION_FAILED')
     res = await del(ws, url)
     t.equal(res.statusCode, 204)
     res = await get(ws, url)
-    t.equal(assertProblem(t, res, 404, 'CRM_OPPORTUNITY_NOT_FOUND').instance, url)
+    t.equal(assertFullProblem(t, res, 404, 'CRM_OPPORTUNITY_NOT_FOUND').instance, url)
     res = await del(ws, url)
-    assertProblem(t, res, 404, 'CRM_OPPORTUNITY_NOT_FOUND')
+    assertFullProblem(t, res, 404, 'CRM_OPPORTUNITY_NOT_FOUND')
     const list = await get(ws, '/v1/opportunities')
     t.same(list.json().data, [])
 
@@ -535,7 +515,7 @@ t.test('opportunities', async (t) => {
       status: 'converted', convertedOpportunityId: kept.id, convertedAt: new Date()
     })
     res = await del(ws, `/v1/opportunities/${kept.id}`)
-    const body = assertProblem(t, res, 409, 'CRM_CONFLICT')
+    const body = assertFullProblem(t, res, 409, 'CRM_CONFLICT')
     t.match(body.detail, '1 converted leads')
     t.equal((await get(ws, `/v1/opportunities/${kept.id}`)).statusCode, 200)
 
@@ -549,9 +529,11 @@ t.test('opportunities', async (t) => {
     const other = await createWorkspace(app)
     const o = await createOpportunity(ws)
     const url = `/v1/opportunities/${o.id}`
-    assertProblem(t, await get(other, url), 404, 'CRM_OPPORTUNITY_NOT_FOUND')
-    assertProblem(t, await patch(other, url, { name: 'Stolen' }), 404, 'CRM_OPPORTUNITY_NOT_FOUND')
-    assertProblem(t, await del(other, url), 404, 'CRM_OPPORTUNITY_NOT_FOUND')
+    assertFullProblem(t, await get(other, url), 404, 'CRM_OPPORTUNITY_NOT_FOUND')
+    assertFullProblem(
+      t, await patch(other, url, { name: 'Stolen' }), 404, 'CRM_OPPORTUNITY_NOT_FOUND'
+    )
+    assertFullProblem(t, await del(other, url), 404, 'CRM_OPPORTUNITY_NOT_FOUND')
     const list = await get(other, `/v1/opportunities?accountId=${o.accountId}`)
     t.same(list.json().data, [])
     t.same((await get(other, '/v1/opportunities')).json().data, [])
@@ -570,9 +552,11 @@ t.test('opportunities', async (t) => {
       const user = await createUser(app, ws, role)
       t.equal((await get(user, url)).statusCode, 200, role)
       t.equal((await get(user, '/v1/opportunities')).statusCode, 200, role)
-      assertProblem(t, await post(user, { name: 'X', accountId: o.accountId }), 403, 'CRM_FORBIDDEN')
-      assertProblem(t, await patch(user, url, { name: 'X' }), 403, 'CRM_FORBIDDEN')
-      assertProblem(t, await del(user, url), 403, 'CRM_FORBIDDEN')
+      assertFullProblem(
+        t, await post(user, { name: 'X', accountId: o.accountId }), 403, 'CRM_FORBIDDEN'
+      )
+      assertFullProblem(t, await patch(user, url, { name: 'X' }), 403, 'CRM_FORBIDDEN')
+      assertFullProblem(t, await del(user, url), 403, 'CRM_FORBIDDEN')
     }
     t.same((await get(ws, url)).json(), o)
   })

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import t from 'tap'
 import { opportunityStages } from '../../../src/modules/opportunity-stages/opportunity-stages.table.js'
 import { buildTestApp } from '../../helper.js'
+import { assertProblem } from '../../fixtures/problems.js'
 import { createUser, createWorkspace } from '../../fixtures/workspaces.js'
 
 // Real Postgres: every workspace is seeded with the default pipeline at sign-up.
@@ -89,17 +90,13 @@ t.test('opportunity stages', async (t) => {
     t.equal(res.json().data.length, 6)
 
     const anonymous = await app.inject({ method: 'GET', url: '/v1/opportunity-stages' })
-    t.equal(anonymous.statusCode, 401)
-    t.equal(anonymous.headers['content-type'], 'application/problem+json; charset=utf-8')
-    t.equal(anonymous.json().code, 'CRM_UNAUTHORIZED')
+    assertProblem(t, anonymous, 401, 'CRM_UNAUTHORIZED')
   })
 
   t.test('refuses query parameters it does not know', async (t) => {
     const ws = await createWorkspace(app)
     const res = await ws.request({ method: 'GET', url: '/v1/opportunity-stages?limit=5' })
-    t.equal(res.statusCode, 400, res.body)
-    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
-    t.equal(res.json().code, 'CRM_VALIDATION_ERROR')
+    assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
     t.equal(res.json().errors[0].pointer, 'limit')
   })
 })

@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { cases } from '../../../src/modules/cases/cases.table.js'
 import { buildTestApp, type Response } from '../../helper.js'
+import { walkList } from '../../fixtures/lists.js'
+import { assertFullProblem, PROBLEM_CONTENT_TYPE } from '../../fixtures/problems.js'
 import { createProduct } from '../../fixtures/products.js'
 import { createUser, createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
 
 // Real Postgres and Redis. Cases belong to another module; the one that
 // refers to a product is inserted straight into its table, so these tests
 // depend on the table only, not on that module's routes.
-
-const PROBLEM = 'application/problem+json; charset=utf-8'
 
 type Caller = Pick<TestWorkspace, 'request'>
 type Headers = Record<string, string>
@@ -21,18 +21,6 @@ const patch = (who: Caller, url: string, payload: Record<string, unknown>, heade
   who.request({ method: 'PATCH', url, payload, headers })
 const del = (who: Caller, url: string, headers: Headers = {}) =>
   who.request({ method: 'DELETE', url, headers })
-
-function assertProblem (t: Test, res: Response, status: number, code: string) {
-  t.equal(res.statusCode, status, res.body)
-  t.equal(res.headers['content-type'], PROBLEM)
-  const body = res.json()
-  t.equal(body.status, status)
-  t.equal(body.code, code)
-  t.equal(body.type, `/problems/${code.replace(/^CRM_/, '').toLowerCase().replaceAll('_', '-')}`)
-  t.type(body.title, 'string')
-  t.type(body.requestId, 'string')
-  return body
-}
 
 async function createAccount (ws: TestWorkspace, type: string | null = 'vendor') {
   const res = await ws.request({ method: 'POST', url: '/v1/accounts', payload: { name: 'Widgets & Co.', type } })
@@ -129,13 +117,13 @@ t.test('products', async (t) => {
     const first = await createProduct(ws, { sku: 'ABC-1' })
 
     let res = await post(ws, { name: 'Copy', sku: 'abc-1' })
-    let body = assertProblem(t, res, 409, 'CRM_PRODUCT_SKU_TAKEN')
+    let body = assertFullProblem(t, res, 409, 'CRM_PRODUCT_SKU_TAKEN')
     t.same(body.errors, [{ pointer: '/sku', message: 'another product already has this SKU' }])
     t.match(body.detail, 'abc-1')
 
     const second = await createProduct(ws, { sku: 'XYZ-9' })
     res = await patch(ws, `/v1/products/${second.id}`, { sku: 'Abc-1' })
-    body = assertProblem(t, res, 409, 'CRM_PRODUCT_SKU_TAKEN')
+    body = assertFullProblem(t, res, 409, 'CRM_PRODUCT_SKU_TAKEN')
     t.equal(body.errors[0].pointer, '/sku')
     t.same((await get(ws, `/v1/products/${second.id}`)).json(), second)
 
@@ -161,7 +149,7 @@ t.test('products', async (t) => {
     t.equal(created.length, 1)
     for (const res of answers.filter((r) => r.statusCode !== 201)) {
       t.equal(res.statusCode, 409, res.body)
-      t.equal(res.headers['content-type'], PROBLEM)
+      t.equal(res.headers['content-type'], PROBLEM_CONTENT_TYPE)
       t.match(res.json().code, /^CRM_(PRODUCT_SKU_TAKEN|DUPLICATE)$/)
       t.equal(res.json().errors[0].pointer, '/sku')
     }
@@ -181,7 +169,7 @@ t.test('products', async (t) => {
         await post(ws, { name: 'X', vendorAccountId: id }),
         await patch(ws, `/v1/products/${p.id}`, { vendorAccountId: id })
       ]) {
-        const body = assertProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
+        const body = assertFullProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
         t.same(body.errors.map((e: { pointer: string }) => e.pointer), ['/vendorAccountId'])
         t.match(body.errors[0].message, 'type vendor')
         answers.push(body.errors[0].message.replace(id, '<id>'))
@@ -192,7 +180,7 @@ t.test('products', async (t) => {
     const gone = await createAccount(ws)
     await del(ws, `/v1/accounts/${gone}`)
     const res = await post(ws, { name: 'X', vendorAccountId: gone })
-    assertProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
+    assertFullProblem(t, res, 422, 'CRM_INVALID_REFERENCE')
 
     const vendor = await createAccount(ws)
     const ok = await patch(ws, `/v1/products/${p.id}`, { vendorAccountId: vendor })
@@ -208,12 +196,12 @@ t.test('products', async (t) => {
     const vendor = await createAccount(ws)
 
     let res = await post(ws, { name: 'X', vendorAccountId: vendor, vendorName: 'Acme' })
-    let body = assertProblem(t, res, 422, 'CRM_PRODUCT_VENDOR_AMBIGUOUS')
+    let body = assertFullProblem(t, res, 422, 'CRM_PRODUCT_VENDOR_AMBIGUOUS')
     t.same(body.errors.map((e: { pointer: string }) => e.pointer), ['/vendorAccountId', '/vendorName'])
 
     const byAccount = await createProduct(ws, { vendorAccountId: vendor })
     res = await patch(ws, `/v1/products/${byAccount.id}`, { vendorName: 'Acme' })
-    body = assertProblem(t, res, 422, 'CRM_PRODUCT_VENDOR_AMBIGUOUS')
+    body = assertFullProblem(t, res, 422, 'CRM_PRODUCT_VENDOR_AMBIGUOUS')
     t.same(body.errors.map((e: { pointer: string }) => e.pointer), ['/vendorName'])
     t.same((await get(ws, `/v1/products/${byAccount.id}`)).json(), byAccount)
 
@@ -222,7 +210,7 @@ t.test('products', async (t) => {
     t.match(res.json(), { vendorName: 'Acme', vendorAccountId: null })
 
     res = await patch(ws, `/v1/products/${byAccount.id}`, { vendorAccountId: vendor })
-    body = assertProblem(t, res, 422, 'CRM_PRODUCT_VENDOR_AMBIGUOUS')
+    body = assertFullProblem(t, res, 422, 'CRM_PRODUCT_VENDOR_AMBIGUOUS')
     t.same(body.errors.map((e: { pointer: string }) => e.pointer), ['/vendorAccountId'])
   })
 
@@ -235,31 +223,14 @@ t.test('products', async (t) => {
     const made = []
     for (const [name, sku, unitPrice] of specs) made.push(await createProduct(ws, { name, sku, unitPrice }))
 
-    const seen: string[] = []
-    let cursor: string | null = null
-    let pages = 0
-    do {
-      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-      const res = await get(ws, `/v1/products?limit=2${query}`)
-      t.equal(res.statusCode, 200, res.body)
-      seen.push(...ids(res))
-      cursor = res.json().nextCursor
-      pages++
-    } while (cursor !== null)
+    const { ids: seen, pages } = await walkList(ws, '/v1/products', 2, { t, each: ['status'] })
     t.equal(pages, 3)
     t.same(seen, made.map((p) => p.id).reverse())
 
     const walk = async (sort: string, field: string) => {
-      const out: unknown[] = []
-      let next: string | null = null
-      do {
-        const query: string = next === null ? '' : `&cursor=${encodeURIComponent(next)}`
-        const res = await get(ws, `/v1/products?limit=2&sort=${sort}${query}`)
-        t.equal(res.statusCode, 200, res.body)
-        out.push(...res.json().data.map((p: Record<string, unknown>) => p[field]))
-        next = res.json().nextCursor
-      } while (next !== null)
-      return out
+      const url = `/v1/products?sort=${sort}`
+      const { items } = await walkList(ws, url, 2, { t, each: ['status'] })
+      return items.map((p) => p[field])
     }
     t.same(await walk('unitPrice', 'unitPrice'), ['10.00', '20.00', '30.00', null, null])
     t.same(await walk('-unitPrice', 'unitPrice'), ['30.00', '20.00', '10.00', null, null])
@@ -272,7 +243,7 @@ t.test('products', async (t) => {
     t.same(reversed.slice(0, 3), skus.slice(0, 3).reverse())
 
     const bad = await get(ws, '/v1/products?sort=cost')
-    t.equal(assertProblem(t, bad, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, 'sort')
+    t.equal(assertFullProblem(t, bad, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, 'sort')
   })
 
   t.test('filters: each matches one record and not another', async (t) => {
@@ -314,7 +285,7 @@ t.test('products', async (t) => {
     }
     t.same(ids(await get(ws, '/v1/products?isActive=false&category=services')), [])
     for (const bad of ['isActive=maybe', 'unitPriceMin=abc', 'vendorAccountId=nope', 'vendorName=x']) {
-      assertProblem(t, await get(ws, `/v1/products?${bad}`), 400, 'CRM_VALIDATION_ERROR')
+      assertFullProblem(t, await get(ws, `/v1/products?${bad}`), 400, 'CRM_VALIDATION_ERROR')
     }
   })
 
@@ -342,24 +313,32 @@ t.test('products', async (t) => {
     const current = res.json()
 
     res = await patch(ws, url, { name: 'Changed' }, { 'if-match': '"1"' })
-    assertProblem(t, res, 412, 'CRM_PRECONDITION_FAILED')
+    assertFullProblem(t, res, 412, 'CRM_PRECONDITION_FAILED')
     t.same((await get(ws, url)).json(), current, 'a stale If-Match changes nothing')
 
     res = await patch(ws, url, { colour: 'red' })
-    t.equal(assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, '/colour')
+    t.equal(assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, '/colour')
     const readOnly = [['id', p.id], ['version', 3], ['createdAt', p.createdAt], ['updatedAt', p.updatedAt]]
     for (const [field, value] of readOnly) {
       res = await patch(ws, url, { [field as string]: value })
-      t.equal(assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, `/${field}`, String(field))
+      t.equal(
+        assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer,
+        `/${field}`,
+        String(field)
+      )
       res = await post(ws, { name: 'X', [field as string]: value })
-      t.equal(assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer, `/${field}`, String(field))
+      t.equal(
+        assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR').errors[0].pointer,
+        `/${field}`,
+        String(field)
+      )
     }
     for (const payload of [
       { name: null }, { currency: null }, { isActive: null }, { isTaxable: 'yes' }, { unitPrice: 10 },
       { unitPrice: '1.005' }, { currency: 'eur' }, { sku: '' }
     ]) {
       res = await patch(ws, url, payload)
-      assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
+      assertFullProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
     }
     t.same((await get(ws, url)).json(), current, 'refused patches changed nothing')
   })
@@ -368,17 +347,17 @@ t.test('products', async (t) => {
     const ws = await createWorkspace(app)
     const p = await createProduct(ws)
     const url = `/v1/products/${p.id}`
-    assertProblem(t, await del(ws, url, { 'if-match': '"9"' }), 412, 'CRM_PRECONDITION_FAILED')
+    assertFullProblem(t, await del(ws, url, { 'if-match': '"9"' }), 412, 'CRM_PRECONDITION_FAILED')
     t.equal((await del(ws, url)).statusCode, 204)
-    const gone = assertProblem(t, await get(ws, url), 404, 'CRM_PRODUCT_NOT_FOUND')
+    const gone = assertFullProblem(t, await get(ws, url), 404, 'CRM_PRODUCT_NOT_FOUND')
     t.equal(gone.instance, url)
-    assertProblem(t, await patch(ws, url, { name: 'X' }), 404, 'CRM_PRODUCT_NOT_FOUND')
+    assertFullProblem(t, await patch(ws, url, { name: 'X' }), 404, 'CRM_PRODUCT_NOT_FOUND')
     t.same((await get(ws, '/v1/products')).json().data, [])
 
     const kept = await createProduct(ws)
     const caseId = await seedCase(app, ws, kept.id)
     const res = await del(ws, `/v1/products/${kept.id}`)
-    t.match(assertProblem(t, res, 409, 'CRM_CONFLICT').detail, '1 cases')
+    t.match(assertFullProblem(t, res, 409, 'CRM_CONFLICT').detail, '1 cases')
     t.equal((await get(ws, `/v1/products/${kept.id}`)).statusCode, 200)
 
     await app.deps.db.update(cases).set({ deletedAt: new Date() }).where(eq(cases.id, caseId))
@@ -390,9 +369,9 @@ t.test('products', async (t) => {
     const other = await createWorkspace(app)
     const p = await createProduct(ws, { sku: 'MINE-1' })
     const url = `/v1/products/${p.id}`
-    assertProblem(t, await get(other, url), 404, 'CRM_PRODUCT_NOT_FOUND')
-    assertProblem(t, await patch(other, url, { name: 'Stolen' }), 404, 'CRM_PRODUCT_NOT_FOUND')
-    assertProblem(t, await del(other, url), 404, 'CRM_PRODUCT_NOT_FOUND')
+    assertFullProblem(t, await get(other, url), 404, 'CRM_PRODUCT_NOT_FOUND')
+    assertFullProblem(t, await patch(other, url, { name: 'Stolen' }), 404, 'CRM_PRODUCT_NOT_FOUND')
+    assertFullProblem(t, await del(other, url), 404, 'CRM_PRODUCT_NOT_FOUND')
     t.same((await get(other, '/v1/products')).json().data, [])
     t.same((await get(other, '/v1/products?sku=MINE-1')).json().data, [])
     t.same((await get(ws, url)).json(), p, 'untouched')
@@ -409,9 +388,9 @@ t.test('products', async (t) => {
       const user = await createUser(app, ws, role)
       t.equal((await get(user, url)).statusCode, 200, role)
       t.equal((await get(user, '/v1/products')).statusCode, 200, role)
-      assertProblem(t, await post(user, { name: 'X' }), 403, 'CRM_FORBIDDEN')
-      assertProblem(t, await patch(user, url, { name: 'X' }), 403, 'CRM_FORBIDDEN')
-      assertProblem(t, await del(user, url), 403, 'CRM_FORBIDDEN')
+      assertFullProblem(t, await post(user, { name: 'X' }), 403, 'CRM_FORBIDDEN')
+      assertFullProblem(t, await patch(user, url, { name: 'X' }), 403, 'CRM_FORBIDDEN')
+      assertFullProblem(t, await del(user, url), 403, 'CRM_FORBIDDEN')
     }
     t.same((await get(ws, url)).json(), p)
   })
