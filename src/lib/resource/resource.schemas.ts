@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox'
+import { type Static, type TObject, type TOptional, Type, type TSchema, type TUnsafe } from 'typebox'
 import { TimestampSchema, UuidSchema, VersionSchema, Nullable } from '../schemas.js'
 
 /**
@@ -25,12 +25,53 @@ const output = (s: FieldSpec) => ('input' in s && 'output' in s ? (s.output as T
 const map = (fields: Record<string, FieldSpec> | undefined, f: (s: FieldSpec) => TSchema) =>
   Object.fromEntries(Object.entries(fields ?? {}).map(([k, v]) => [k, f(v)]))
 
-export function resourceSchemas (
+type In<S> = S extends { input: infer I extends TSchema, output: TSchema } ? I : S extends TSchema ? S : never
+type Out<S> = S extends { input: TSchema, output: infer O extends TSchema } ? O : S extends TSchema ? S : never
+type OrNull<T extends TSchema> = TUnsafe<Static<T> | null>
+type Fields = Record<string, FieldSpec>
+
+/** The static shapes of the three schemas, so `Static<>` of each names every field. */
+export interface ResourceSchemas<
+  Req extends Fields,
+  Def extends Fields,
+  Opt extends Fields,
+  Comp extends Record<string, TSchema>
+> {
+  record: TObject<
+    { id: typeof UuidSchema } &
+    { [K in keyof Req]: Out<Req[K]> } &
+    { [K in keyof Def]: Out<Def[K]> } &
+    { [K in keyof Opt]: OrNull<Out<Opt[K]>> } &
+    Comp &
+    { createdAt: typeof TimestampSchema, updatedAt: typeof TimestampSchema, version: typeof VersionSchema }
+  >
+  create: TObject<
+    { [K in keyof Req]: In<Req[K]> } &
+    { [K in keyof Def]: TOptional<In<Def[K]>> } &
+    { [K in keyof Opt]: TOptional<OrNull<In<Opt[K]>>> }
+  >
+  update: TObject<
+    { [K in keyof Req]: TOptional<In<Req[K]>> } &
+    { [K in keyof Def]: TOptional<In<Def[K]>> } &
+    { [K in keyof Opt]: TOptional<OrNull<In<Opt[K]>>> }
+  >
+}
+
+export function resourceSchemas<
+  // biome-ignore lint/complexity/noBannedTypes: an absent group has no fields
+  Req extends Fields = {},
+  // biome-ignore lint/complexity/noBannedTypes: an absent group has no fields
+  Def extends Fields = {},
+  // biome-ignore lint/complexity/noBannedTypes: an absent group has no fields
+  Opt extends Fields = {},
+  // biome-ignore lint/complexity/noBannedTypes: an absent group has no fields
+  Comp extends Record<string, TSchema> = {}
+> (
   id: string,
   description: string,
-  groups: FieldGroups,
+  groups: { required?: Req, defaulted?: Def, optional?: Opt, computed?: Comp },
   examples: { record: unknown, create: unknown, update: unknown }
-) {
+): ResourceSchemas<Req, Def, Opt, Comp> {
   const record = Type.Object(
     {
       id: UuidSchema,
@@ -60,7 +101,7 @@ export function resourceSchemas (
     },
     { additionalProperties: false, examples: [examples.update] }
   )
-  return { record, create, update }
+  return { record, create, update } as unknown as ResourceSchemas<Req, Def, Opt, Comp>
 }
 
 /**
