@@ -10,6 +10,17 @@ import { opportunitiesRoutes } from './opportunities/opportunities.routes.js'
 import { opportunityStagesRoutes } from './opportunity-stages/opportunity-stages.routes.js'
 import { productsRoutes } from './products/products.routes.js'
 import { usersRoutes } from './users/users.routes.js'
+import { campaignMembersRoutes } from './campaigns/members/campaign-members.routes.js'
+import { campaignStatsRoutes } from './campaigns/stats/campaign-stats.routes.js'
+import { caseCommentsRoutes } from './cases/comments/case-comments.routes.js'
+import { caseSlaRoutes } from './cases/sla/case-sla.routes.js'
+import { leadConversionRoutes } from './leads/conversion/lead-conversion.routes.js'
+import { contactRolesRoutes } from './opportunities/contact-roles/contact-roles.routes.js'
+import { opportunityHistoryRoutes } from './opportunities/history/opportunity-history.routes.js'
+import { lineItemsRoutes } from './opportunities/line-items/line-items.routes.js'
+import { relatedRoutes } from './related/related.routes.js'
+import { reportsRoutes } from './reports/reports.routes.js'
+import { searchRoutes } from './search/search.routes.js'
 
 /**
  * Every module's routes; a new module adds one line here. They are added in
@@ -27,7 +38,19 @@ const MODULES: ((app: FastifyInstance) => Promise<void>)[] = [
   opportunitiesRoutes,
   productsRoutes,
   casesRoutes,
-  campaignsRoutes
+  campaignsRoutes,
+  leadConversionRoutes,
+  opportunityHistoryRoutes,
+  lineItemsRoutes,
+  contactRolesRoutes,
+  caseCommentsRoutes,
+  caseSlaRoutes,
+  campaignMembersRoutes,
+  campaignStatsRoutes,
+  // After every module: they reference the record schemas the modules add.
+  relatedRoutes,
+  searchRoutes,
+  reportsRoutes
 ]
 
 export async function registerModules (app: FastifyInstance) {

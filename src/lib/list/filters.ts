@@ -1,4 +1,4 @@
-import { and, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
+import { eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { Type, type TSchema } from 'typebox'
 import { DateSchema, MoneySchema, TimestampSchema } from '../schemas.js'
@@ -17,6 +17,8 @@ export type FilterDefinition =
   | { kind: 'dateRange', name: string, column: AnyPgColumn }
   | { kind: 'moneyRange', name: string, column: AnyPgColumn }
   | { kind: 'integerRange', name: string, column: AnyPgColumn }
+  /** A yes/no question with its own SQL, such as a case being overdue now. */
+  | { kind: 'condition', name: string, description: string, when: (value: boolean) => SQL }
 
 const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 const MAX_VALUES = 50
@@ -48,6 +50,9 @@ export function filterParameters (filters: readonly FilterDefinition[]): Record<
         break
       case 'boolean':
         params[f.name] = Type.Boolean()
+        break
+      case 'condition':
+        params[f.name] = Type.Boolean({ description: f.description })
         break
       case 'text':
         params[f.name] = Type.String({
@@ -93,6 +98,9 @@ export function filterConditions (
       case 'boolean':
         if (typeof value === 'boolean') push(eq(f.column, value))
         break
+      case 'condition':
+        if (typeof value === 'boolean') push(f.when(value))
+        break
       case 'text':
         if (typeof value === 'string') {
           push(or(...value.split(',').map((v) => sql`lower(${f.column}) = ${v.trim().toLowerCase()}`)))
@@ -118,17 +126,4 @@ export function filterConditions (
     }
   }
   return out
-}
-
-/** `q`: every word must appear in one of the text columns (case-insensitive). */
-export function textSearch (columns: readonly AnyPgColumn[], q: string | undefined): SQL | undefined {
-  if (q === undefined || columns.length === 0) return undefined
-  const words = q.trim().split(/\s+/).filter(Boolean).slice(0, 8)
-  if (words.length === 0) return undefined
-  return and(
-    ...words.map((w) => {
-      const pattern = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      return or(...columns.map((c) => ilike(c, pattern)))
-    })
-  )
 }

@@ -1,16 +1,45 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
-import type { TenantTable, WriteContext } from './tenant.js'
+import { scoped, type TenantTable, type WriteContext } from './tenant.js'
 
 /**
  * The one place where a record of a workspace is written. Every insert,
  * change and delete of the resources goes through these three functions, so
- * the version counter, updatedAt and (later) the change events of webhooks
- * and the audit history are kept in one spot.
+ * the version counter, updatedAt and the change listeners (an opportunity's
+ * history now; webhooks and the audit trail later) are kept in one spot.
  */
 
 type RecordTable = PgTable & TenantTable & { version: TenantTable['id'], updatedAt: TenantTable['id'] }
 type Row = Record<string, unknown>
+
+/**
+ * What a write did to one record: `before` is undefined for an insert,
+ * `after` is undefined for a delete. Listeners run inside the write's
+ * transaction, so what they record commits or rolls back with it.
+ */
+export interface RecordChange {
+  table: PgTable
+  before: Row | undefined
+  after: Row | undefined
+}
+export type ChangeListener = (ctx: WriteContext, change: RecordChange) => Promise<void>
+
+const listeners = new Map<PgTable, ChangeListener[]>()
+
+/**
+ * Runs `listener` after every insert, change and delete of `table` made
+ * through this module (an opportunity's history today; webhooks and the
+ * audit trail later). Register at module load, once per listener.
+ */
+export function onRecordChange (table: PgTable, listener: ChangeListener) {
+  const list = listeners.get(table) ?? []
+  list.push(listener)
+  listeners.set(table, list)
+}
+
+async function emit (ctx: WriteContext, change: RecordChange) {
+  for (const listener of listeners.get(change.table) ?? []) await listener(ctx, change)
+}
 
 export async function insertRecord<T extends Row> (
   ctx: WriteContext,
@@ -30,6 +59,7 @@ export async function insertRecord<T extends Row> (
       version: 1
     })
     .returning()
+  await emit(ctx, { table, before: undefined, after: row as Row })
   return row as T
 }
 
@@ -53,7 +83,28 @@ export async function updateRecord<T extends Row> (
     .set({ ...changed, updatedAt: new Date(), version: sql`${table.version} + 1` })
     .where(and(eq(table.workspaceId, ctx.tenant.workspaceId), eq(table.id, current.id)))
     .returning()
+  await emit(ctx, { table, before: current, after: row as Row })
   return row as T
+}
+
+/**
+ * One set-based change of every live row of the workspace that `where`
+ * selects (a stage's new flags copied to its opportunities), bumping each
+ * version. Listeners are not called: use it only for derived columns that
+ * no listener records.
+ */
+export async function updateRecordsWhere (
+  ctx: WriteContext,
+  table: RecordTable,
+  where: SQL,
+  changes: Row
+): Promise<number> {
+  const rows = await ctx.tx
+    .update(table)
+    .set({ ...changes, updatedAt: new Date(), version: sql`${table.version} + 1` })
+    .where(scoped(table, ctx.tenant.workspaceId, where))
+    .returning({ id: table.id })
+  return rows.length
 }
 
 /** Soft delete: the row stays for references and history, out of every read. */
@@ -63,6 +114,7 @@ export async function deleteRecord (ctx: WriteContext, table: RecordTable, curre
     .update(table)
     .set({ deletedAt: new Date(), updatedAt: new Date(), version: sql`${table.version} + 1` })
     .where(and(eq(table.workspaceId, ctx.tenant.workspaceId), eq(table.id, current.id)))
+  await emit(ctx, { table, before: current, after: undefined })
 }
 
 function sameValue (a: unknown, b: unknown): boolean {

@@ -3,7 +3,8 @@ import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/pool.js'
 import { afterCursor, cursorValues, orderBy, parseCursorValues } from '../list/keyset.js'
 import { decodeCursor, encodeCursor } from '../list/cursor.js'
-import { filterConditions, textSearch } from '../list/filters.js'
+import { matchesSearch } from '../../db/full-text.js'
+import { filterConditions } from '../list/filters.js'
 import { parseSort, type SortKey } from '../list/sort.js'
 import { executePrepared, preparedOnce } from '../records/prepared.js'
 import { scoped } from '../records/tenant.js'
@@ -82,7 +83,7 @@ export async function listRecords<R extends Row> (
     : decodeCursor(query.cursor, canonical, keys.length)
   const conditions: (SQL | undefined)[] = [
     ...filterConditions(def.filters, query),
-    textSearch(def.searchColumns, query.q),
+    matchesSearch(def.search, query.q),
     extra
   ]
   const rows = conditions.every((c) => c === undefined)

@@ -63,6 +63,7 @@ export async function deleteResource<R extends Row> (
     const current = await lockRecord(tx, def, tenant.workspaceId, id)
     if (current === undefined) throw notFound(def, id)
     checkPrecondition(ifMatch, current.version)
+    await def.prepareDelete?.(ctx, current)
     const inbound = await countInbound(tx, def, tenant.workspaceId, id)
     if (inbound.length > 0) {
       const list = inbound.map((r) => `${r.count} ${r.label}`).join(', ')

@@ -65,7 +65,8 @@ export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknow
   }
   sortable: Record<string, SortableField>
   filters: readonly FilterDefinition[]
-  searchColumns: readonly AnyPgColumn[]
+  /** The full-text document `q` searches (src/db/full-text.ts), the one its GIN index holds. */
+  search: SQL
   searchDescription: string
   references: readonly Reference[]
   referencedBy: readonly InboundReference[]
@@ -74,6 +75,8 @@ export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknow
   prepareCreate: (ctx: WriteContext, body: C) => Promise<Record<string, unknown>>
   /** The changes a validated patch makes to the locked current row. */
   prepareUpdate: (ctx: WriteContext, current: R, patch: U) => Promise<Record<string, unknown>>
+  /** Refuses the delete of the locked row by throwing (a converted lead). */
+  prepareDelete?: (ctx: WriteContext, current: R) => Promise<void>
 }
 
 /**

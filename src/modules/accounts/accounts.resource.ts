@@ -16,7 +16,7 @@ import { opportunities } from '../opportunities/opportunities.table.js'
 import { products } from '../products/products.table.js'
 import { activeUser } from '../users/users.references.js'
 import { type Account, ACCOUNT_TYPES, accountSchemas } from './accounts.schemas.js'
-import { accounts } from './accounts.table.js'
+import { accounts, accountsSearch } from './accounts.table.js'
 
 type AccountRow = typeof accounts.$inferSelect & Row
 
@@ -64,7 +64,7 @@ export const accountResource: ResourceDefinition<AccountRow, Account> = {
     { kind: 'timestampRange', name: 'createdAt', column: accounts.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: accounts.updatedAt }
   ],
-  searchColumns: [accounts.name, accounts.domain, accounts.email],
+  search: accountsSearch(accounts),
   searchDescription: 'words to find in name, domain or email',
   references: [
     { field: 'parentAccountId', target: accountTarget },

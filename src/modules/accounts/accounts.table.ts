@@ -1,7 +1,13 @@
+import { searchDocument } from '../../db/full-text.js'
 import { index, integer, jsonb, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
 import type { Address } from '../../lib/address.js'
 import { users } from '../users/users.table.js'
+
+/** What `q` searches in accounts; the GIN index below and every query use this one expression. */
+export const accountsSearch = (t: Record<'name' | 'domain' | 'email', AnyPgColumn>) =>
+  searchDocument([t.name, t.domain, { email: t.email }])
 
 export const accounts = pgTable(
   'accounts',
@@ -25,6 +31,7 @@ export const accounts = pgTable(
   },
   (t) => [
     unique('accounts_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('accounts_search_idx').using('gin', accountsSearch(t)),
     index('accounts_workspace_id_created_at_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(isLive(t.deletedAt)),

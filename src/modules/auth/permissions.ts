@@ -19,6 +19,8 @@ const WRITERS: Record<string, readonly Role[]> = {
   cases: ['admin', 'manager', 'support'],
   campaigns: ['admin', 'manager', 'marketing'],
   'opportunity-stages': ['admin'],
+  // Conversion makes accounts, contacts and opportunities as well as changing the lead.
+  'lead-conversion': ['admin', 'manager', 'sales'],
   users: ['admin'],
   'api-keys': ['admin'],
   workspace: ['admin']

@@ -14,7 +14,7 @@ import {
   CAMPAIGN_TYPES,
   campaignSchemas
 } from './campaigns.schemas.js'
-import { campaigns } from './campaigns.table.js'
+import { campaigns, campaignsSearch } from './campaigns.table.js'
 
 type CampaignRow = typeof campaigns.$inferSelect & Row
 
@@ -77,7 +77,7 @@ export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
     { kind: 'timestampRange', name: 'createdAt', column: campaigns.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: campaigns.updatedAt }
   ],
-  searchColumns: [campaigns.name, campaigns.description],
+  search: campaignsSearch(campaigns),
   searchDescription: 'words to find in name or description',
   references: [
     { field: 'parentCampaignId', target: campaignTarget },

@@ -1,6 +1,12 @@
+import { searchDocument } from '../../db/full-text.js'
 import { date, index, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
 import { users } from '../users/users.table.js'
+
+/** What `q` searches in campaigns; the GIN index below and every query use this one expression. */
+export const campaignsSearch = (t: Record<'name' | 'description', AnyPgColumn>) =>
+  searchDocument([t.name, t.description])
 
 export const campaigns = pgTable(
   'campaigns',
@@ -27,6 +33,7 @@ export const campaigns = pgTable(
   },
   (t) => [
     unique('campaigns_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('campaigns_search_idx').using('gin', campaignsSearch(t)),
     index('campaigns_workspace_id_created_at_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(isLive(t.deletedAt)),

@@ -18,7 +18,7 @@ import {
   caseSchemas,
   CLOSED_CASE_STATUSES
 } from './cases.schemas.js'
-import { cases } from './cases.table.js'
+import { cases, casesSearch } from './cases.table.js'
 
 type CaseRow = typeof cases.$inferSelect & Row
 
@@ -128,7 +128,7 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
     { kind: 'timestampRange', name: 'createdAt', column: cases.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: cases.updatedAt }
   ],
-  searchColumns: [cases.subject, cases.description],
+  search: casesSearch(cases),
   searchDescription: 'words to find in subject or description',
   references: [
     { field: 'accountId', target: accountTarget },

@@ -1,9 +1,15 @@
+import { searchDocument } from '../../db/full-text.js'
 import { boolean, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace, timestampColumn } from '../../db/columns.js'
 import { accounts } from '../accounts/accounts.table.js'
 import { contacts } from '../contacts/contacts.table.js'
 import { products } from '../products/products.table.js'
 import { users } from '../users/users.table.js'
+
+/** What `q` searches in cases; the GIN index below and every query use this one expression. */
+export const casesSearch = (t: Record<'subject' | 'description', AnyPgColumn>) =>
+  searchDocument([t.subject, t.description])
 
 export const cases = pgTable(
   'cases',
@@ -26,10 +32,14 @@ export const cases = pgTable(
     firstResponseDueAt: timestampColumn().notNull(),
     resolutionDueAt: timestampColumn().notNull(),
     resolvedAt: timestampColumn(),
-    closedAt: timestampColumn()
+    closedAt: timestampColumn(),
+    escalatedAt: timestampColumn(),
+    reopenedAt: timestampColumn(),
+    reopenCount: integer().notNull().default(0)
   },
   (t) => [
     unique('cases_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('cases_search_idx').using('gin', casesSearch(t)),
     unique('cases_workspace_id_number_key').on(t.workspaceId, t.number),
     index('cases_workspace_id_created_at_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())

@@ -13,7 +13,7 @@ import { opportunities } from '../opportunities/opportunities.table.js'
 import { activeUser } from '../users/users.references.js'
 import { ContactEmailTakenError } from './contacts.errors.js'
 import { type Contact, contactSchemas } from './contacts.schemas.js'
-import { contacts } from './contacts.table.js'
+import { contacts, contactsSearch } from './contacts.table.js'
 
 type ContactRow = typeof contacts.$inferSelect & Row
 
@@ -87,7 +87,7 @@ export const contactResource: ResourceDefinition<ContactRow, Contact> = {
     { kind: 'timestampRange', name: 'createdAt', column: contacts.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: contacts.updatedAt }
   ],
-  searchColumns: [contacts.firstName, contacts.lastName, contacts.email],
+  search: contactsSearch(contacts),
   searchDescription: 'words to find in first name, last name or email',
   references: [
     { field: 'accountId', target: accountTarget },

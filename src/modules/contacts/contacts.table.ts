@@ -1,9 +1,15 @@
+import { searchDocument } from '../../db/full-text.js'
 import { sql } from 'drizzle-orm'
 import { boolean, index, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
 import type { Address } from '../../lib/address.js'
 import { accounts } from '../accounts/accounts.table.js'
 import { users } from '../users/users.table.js'
+
+/** What `q` searches in contacts; the GIN index below and every query use this one expression. */
+export const contactsSearch = (t: Record<'firstName' | 'lastName' | 'email', AnyPgColumn>) =>
+  searchDocument([t.firstName, t.lastName, { email: t.email }])
 
 export const contacts = pgTable(
   'contacts',
@@ -26,6 +32,7 @@ export const contacts = pgTable(
   },
   (t) => [
     unique('contacts_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('contacts_search_idx').using('gin', contactsSearch(t)),
     // Unique per workspace, compared case-insensitively; a deleted contact
     // frees its address.
     uniqueIndex('contacts_workspace_id_email_key')

@@ -18,7 +18,7 @@ import {
   type Lead,
   leadSchemas
 } from './leads.schemas.js'
-import { leads } from './leads.table.js'
+import { leads, leadsSearch } from './leads.table.js'
 
 type LeadRow = typeof leads.$inferSelect & Row
 
@@ -77,7 +77,7 @@ export const leadResource: ResourceDefinition<LeadRow, Lead> = {
     { kind: 'timestampRange', name: 'createdAt', column: leads.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: leads.updatedAt }
   ],
-  searchColumns: [leads.firstName, leads.lastName, leads.email, leads.company],
+  search: leadsSearch(leads),
   searchDescription: 'words to find in first name, last name, email or company',
   references: [
     // Any live campaign: a finished one still brought its leads.

@@ -1,5 +1,7 @@
+import { searchDocument } from '../../db/full-text.js'
 import { sql } from 'drizzle-orm'
 import { boolean, index, integer, jsonb, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace, timestampColumn } from '../../db/columns.js'
 import type { Address } from '../../lib/address.js'
 import { accounts } from '../accounts/accounts.table.js'
@@ -7,6 +9,10 @@ import { campaigns } from '../campaigns/campaigns.table.js'
 import { contacts } from '../contacts/contacts.table.js'
 import { opportunities } from '../opportunities/opportunities.table.js'
 import { users } from '../users/users.table.js'
+
+/** What `q` searches in leads; the GIN index below and every query use this one expression. */
+export const leadsSearch = (t: Record<'firstName' | 'lastName' | 'email' | 'company', AnyPgColumn>) =>
+  searchDocument([t.firstName, t.lastName, { email: t.email }, t.company])
 
 export const leads = pgTable(
   'leads',
@@ -41,6 +47,7 @@ export const leads = pgTable(
   },
   (t) => [
     unique('leads_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('leads_search_idx').using('gin', leadsSearch(t)),
     index('leads_workspace_id_created_at_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(isLive(t.deletedAt)),

@@ -17,7 +17,7 @@ import { getWorkspace } from '../workspaces/workspaces.queries.js'
 import { LossReasonRequiredError, NoOpenStageError, UnknownStageError } from './opportunities.errors.js'
 import { expectedRevenue } from './opportunities.revenue.js'
 import { type Opportunity, OPPORTUNITY_TYPES, opportunitySchemas } from './opportunities.schemas.js'
-import { opportunities } from './opportunities.table.js'
+import { opportunities, opportunitiesSearch } from './opportunities.table.js'
 
 type OpportunityRow = typeof opportunities.$inferSelect & Row
 
@@ -124,7 +124,7 @@ export const opportunityResource: ResourceDefinition<OpportunityRow, Opportunity
     { kind: 'timestampRange', name: 'createdAt', column: opportunities.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: opportunities.updatedAt }
   ],
-  searchColumns: [opportunities.name],
+  search: opportunitiesSearch(opportunities),
   searchDescription: 'words to find in name',
   references: [
     { field: 'accountId', target: accountTarget },

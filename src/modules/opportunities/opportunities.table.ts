@@ -1,10 +1,16 @@
+import { searchDocument } from '../../db/full-text.js'
 import { boolean, date, index, integer, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
 import { accounts } from '../accounts/accounts.table.js'
 import { campaigns } from '../campaigns/campaigns.table.js'
 import { contacts } from '../contacts/contacts.table.js'
 import { opportunityStages } from '../opportunity-stages/opportunity-stages.table.js'
 import { users } from '../users/users.table.js'
+
+/** What `q` searches in opportunities; the GIN index below and every query use this one expression. */
+export const opportunitiesSearch = (t: Record<'name', AnyPgColumn>) =>
+  searchDocument([t.name])
 
 export const opportunities = pgTable(
   'opportunities',
@@ -33,6 +39,7 @@ export const opportunities = pgTable(
   },
   (t) => [
     unique('opportunities_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('opportunities_search_idx').using('gin', opportunitiesSearch(t)),
     index('opportunities_workspace_id_created_at_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(isLive(t.deletedAt)),

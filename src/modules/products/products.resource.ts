@@ -10,7 +10,7 @@ import { cases } from '../cases/cases.table.js'
 import { getWorkspace } from '../workspaces/workspaces.queries.js'
 import { SkuTakenError, VendorAmbiguousError } from './products.errors.js'
 import { type Product, productSchemas } from './products.schemas.js'
-import { products } from './products.table.js'
+import { products, productsSearch } from './products.table.js'
 
 type ProductRow = typeof products.$inferSelect & Row
 
@@ -99,7 +99,7 @@ export const productResource: ResourceDefinition<ProductRow, Product> = {
     { kind: 'timestampRange', name: 'createdAt', column: products.createdAt },
     { kind: 'timestampRange', name: 'updatedAt', column: products.updatedAt }
   ],
-  searchColumns: [products.name, products.sku, products.description],
+  search: productsSearch(products),
   searchDescription: 'words to find in name, SKU or description',
   references: [
     { field: 'vendorAccountId', target: vendorAccountTarget }

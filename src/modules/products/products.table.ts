@@ -1,7 +1,13 @@
+import { searchDocument } from '../../db/full-text.js'
 import { sql } from 'drizzle-orm'
 import { boolean, index, numeric, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
 import { accounts } from '../accounts/accounts.table.js'
+
+/** What `q` searches in products; the GIN index below and every query use this one expression. */
+export const productsSearch = (t: Record<'name' | 'sku' | 'description', AnyPgColumn>) =>
+  searchDocument([t.name, t.sku, t.description])
 
 export const products = pgTable(
   'products',
@@ -22,6 +28,7 @@ export const products = pgTable(
   },
   (t) => [
     unique('products_workspace_id_id_key').on(t.workspaceId, t.id),
+    index('products_search_idx').using('gin', productsSearch(t)),
     uniqueIndex('products_workspace_id_sku_key')
       .on(t.workspaceId, sql`lower(${t.sku})`)
       .where(isLive(t.deletedAt)),

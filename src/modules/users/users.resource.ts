@@ -7,7 +7,7 @@ import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ResourceDefinition, Row } from '../../lib/resource/resource.js'
 import { hashPassword } from './users.passwords.js'
 import { CreateUserBodySchema, UpdateUserBodySchema, UserSchema } from './users.schemas.js'
-import { users } from './users.table.js'
+import { users, usersSearch } from './users.table.js'
 import { ROLES } from '../../lib/records/tenant.js'
 
 type UserRow = typeof users.$inferSelect & Row
@@ -58,7 +58,7 @@ export const userResource: ResourceDefinition<UserRow> = {
     { kind: 'enum', name: 'role', column: users.role, values: ROLES },
     { kind: 'boolean', name: 'isActive', column: users.isActive }
   ],
-  searchColumns: [users.name, users.email],
+  search: usersSearch(users),
   searchDescription: 'words to find in name or email',
   references: [],
   referencedBy: [],

@@ -1,7 +1,13 @@
+import { searchDocument } from '../../db/full-text.js'
 import { sql } from 'drizzle-orm'
 import { boolean, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { timestampColumn } from '../../db/timestamp.js'
 import { workspaces } from '../workspaces/workspaces.table.js'
+
+/** What `q` searches in users; the GIN index below and every query use this one expression. */
+export const usersSearch = (t: Record<'name' | 'email', AnyPgColumn>) =>
+  searchDocument([t.name, { email: t.email }])
 
 export const users = pgTable(
   'users',

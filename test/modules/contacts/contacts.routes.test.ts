@@ -224,7 +224,10 @@ t.test('filters and searches', async (t) => {
     ['updatedAtFrom=2021-01-01T00:00:00.000Z', [a.id]],
     [`leadSource=web&accountId=${accountB.id}`, []],
     ['q=hopper', [b.id]],
-    ['q=LA', [a.id, c.id]],
+    // Words match as prefixes, case-insensitively: full-text, not substring.
+    ['q=LOVE', [a.id]],
+    ['q=al', [c.id]],
+    ['q=ove', []],
     ['q=turing.example', [c.id]],
     ['q=grace%20hop', [b.id]],
     ['q=grace%20turing', []]

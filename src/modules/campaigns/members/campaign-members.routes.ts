@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify'
+
+// TODO(#3): routes being written.
+export async function campaignMembersRoutes (_app: FastifyInstance) {}
