@@ -64,6 +64,29 @@ export async function insertRecord<T extends Row> (
 }
 
 /**
+ * Inserts many rows in one statement (bulk adds, imports). `onConflictDoNothing`
+ * skips rows a unique index already holds; only the rows inserted are returned
+ * and reported to the listeners.
+ */
+export async function insertRecords<T extends Row> (
+  ctx: WriteContext,
+  table: RecordTable,
+  values: Row[],
+  options: { onConflictDoNothing?: boolean } = {}
+): Promise<T[]> {
+  if (values.length === 0) return []
+  const now = new Date()
+  const insert = ctx.tx
+    .insert(table)
+    .values(values.map((v) => ({ ...v, workspaceId: ctx.tenant.workspaceId, createdAt: now, updatedAt: now, version: 1 })))
+  const rows = (options.onConflictDoNothing === true
+    ? await insert.onConflictDoNothing().returning()
+    : await insert.returning()) as Row[]
+  for (const row of rows) await emit(ctx, { table, before: undefined, after: row })
+  return rows as T[]
+}
+
+/**
  * Writes the changed fields and bumps the version. The caller holds the row
  * lock (loaded FOR UPDATE in the same transaction); nothing is written when
  * no field differs, and the current row is returned unchanged.
