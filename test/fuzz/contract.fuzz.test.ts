@@ -72,7 +72,15 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
     const queryParams = params.filter((p) => p.in === 'query')
     const own = ids.own.get(collection) ?? []
     const foreign = ids.foreign.get(collection) ?? []
-    const validId = fc.constantFrom(...own, ...foreign, randomUUID())
+    // Each path parameter draws from the records it names: a line item id
+    // from the seeded line items, its opportunity id from the opportunities.
+    const pools = pathParams.map((p) => ids.params.get(p.name) ?? { own, foreign })
+    const validIds = fc.tuple(...pools.map((pool) =>
+      fc.constantFrom(...pool.own, ...pool.foreign, randomUUID())
+    ))
+    const ownIds = fc.tuple(...pools.map((pool) => fc.constantFrom(...pool.own, randomUUID())))
+    const isForeign = (idValues: string[]) =>
+      idValues.some((id, i) => pools[i]?.foreign.includes(id) === true)
     const idArrayLength = { minLength: pathParams.length, maxLength: pathParams.length }
     const validQuery = fc.record(
       // A made-up cursor is never valid; real ones are walked by the resource tests.
@@ -159,9 +167,9 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
       : method === 'post' || method === 'patch' ? RUNS * 2 : RUNS
     await fc.assert(
       fc.asyncProperty(
-        fc.array(validId, idArrayLength), validQuery, validBody,
+        validIds, validQuery, validBody,
         async (idValues, query, body) => {
-          const foreignId = idValues.some((id) => foreign.includes(id))
+          const foreignId = isForeign(idValues)
           await check({ url: urlFor(idValues, query), body, foreignId }, false)
         }
       ),
@@ -200,9 +208,9 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
     }
     await fc.assert(
       fc.asyncProperty(
-        fc.array(validId, idArrayLength), hostileQuery, validBody,
+        validIds, hostileQuery, validBody,
         async (idValues, query, body) => {
-          const foreignId = idValues.some((id) => foreign.includes(id))
+          const foreignId = isForeign(idValues)
           await check({ url: urlFor(idValues, query), body, foreignId }, false)
         }
       ),
@@ -213,7 +221,7 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
         path.startsWith('/v1/') && ids.own.has(collection)
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.constantFrom(...own, randomUUID()), idArrayLength),
+          ownIds,
           invalidObject(bodySchema, components),
           async (idValues, body) => {
             const before = isCreate ? await count(a, collection) : 0
@@ -336,6 +344,73 @@ async function seedRecords (
       }
     }
   }
+  const params = await seedChildren(operations, components, a, b, own, foreign)
   void app
-  return { own, foreign }
+  return { own, foreign, params }
+}
+
+interface Pool { own: string[], foreign: string[] }
+
+/**
+ * The id pools of every path parameter: `{accountId}` names accounts, and a
+ * nested item parameter (`/v1/opportunities/{opportunityId}/line-items/{lineItemId}`)
+ * names children created here under the first record of their parent, in both
+ * workspaces, from valid bodies.
+ */
+async function seedChildren (
+  operations: Operation[],
+  components: Components,
+  a: TestWorkspace,
+  b: TestWorkspace,
+  own: Map<string, string[]>,
+  foreign: Map<string, string[]>
+): Promise<Map<string, Pool>> {
+  const params = new Map<string, Pool>()
+  const itemParam = new Map<string, string>()
+  for (const { path } of operations) {
+    const top = /^\/v1\/([a-z-]+)\/\{(\w+)\}$/.exec(path)
+    if (top !== null) {
+      const [, collection = '', param = ''] = top
+      params.set(param, { own: own.get(collection) ?? [], foreign: foreign.get(collection) ?? [] })
+    }
+    const nested = /^(\/v1\/[a-z-]+\/\{\w+\}\/[a-z-]+)\/\{(\w+)\}$/.exec(path)
+    if (nested !== null) itemParam.set(nested[1] as string, nested[2] as string)
+  }
+  const creates = operations.filter((o) => o.method === 'post' && itemParam.has(o.path))
+  for (let round = 0; round < 2; round++) {
+    for (const { path, op } of creates) {
+      const parentParam = /\{(\w+)\}/.exec(path)?.[1] ?? ''
+      const childParam = itemParam.get(path) as string
+      const parents = params.get(parentParam)
+      if (parents === undefined) continue
+      const pool = params.get(childParam) ?? { own: [], foreign: [] }
+      params.set(childParam, pool)
+      const schema = op.requestBody?.content?.['application/json']?.schema
+      const samples = schema === undefined
+        ? [{}]
+        : fc.sample(valid(schema, components), { numRuns: 8, seed: SEED + round }) as Record<string, unknown>[]
+      for (const [ws, parentIds, links, out] of [
+        [a, parents.own, own, pool.own],
+        [b, parents.foreign, foreign, pool.foreign]
+      ] as const) {
+        const parentId = parentIds[0]
+        if (parentId === undefined) continue
+        for (const sample of samples) {
+          const body = { ...sample }
+          for (const k of Object.keys(body)) {
+            if (!k.endsWith('Id')) continue
+            const linked = links.get(REFERENCE_COLLECTIONS[k] ?? '')
+            if (linked !== undefined && linked.length > 0) body[k] = linked[round % linked.length]
+            else delete body[k]
+          }
+          const res = await ws.request({ method: 'POST', url: path.replace(`{${parentParam}}`, parentId), payload: body })
+          if (res.statusCode !== 201) continue
+          const id = res.json().id
+          if (typeof id === 'string') out.push(id)
+          break
+        }
+      }
+    }
+  }
+  return params
 }
