@@ -12,6 +12,7 @@ export const API_TAGS = [
   { name: 'Opportunity stages', description: 'The workspace pipeline' },
   { name: 'Products', description: 'The catalogue' },
   { name: 'Cases', description: 'Support requests' },
-  { name: 'Campaigns', description: 'Marketing campaigns' },
+  { name: 'Campaigns', description: 'Marketing campaigns, their members and statistics' },
+  { name: 'Reports', description: 'Dashboard numbers: the pipeline, leads and cases, computed in one query each' },
   { name: 'Health', description: 'Liveness and readiness for orchestrators' }
 ]
