@@ -45,13 +45,16 @@ export const leadResource: ResourceDefinition<LeadRow, Lead> = {
   descriptions: {
     create: 'Creates a lead, `open` unless `status` says otherwise. `currency` defaults to the ' +
       'workspace currency and `ownerId` to the caller. `converted` cannot be written: only ' +
-      'conversion sets it. `score` and the conversion fields are computed.',
+      'conversion (POST /v1/leads/{leadId}/convert) sets it. `score` and the conversion ' +
+      'fields are computed.',
     update: 'Merges the body into the lead (RFC 7396): absent fields stay, `null` clears an ' +
       'optional field. Any of open, contacted, qualified and unqualified may follow any ' +
       'other. A converted lead no longer changes: every patch of one answers 409 ' +
       '`CRM_LEAD_CONVERTED`. With If-Match, a stale ETag answers 412 and changes nothing.',
-    delete: 'Deletes the lead. A lead that live opportunities still refer to is not deleted: the ' +
-      'answer is 409 and names them.'
+    delete: 'Deletes the lead. A converted lead no longer changes and is not deleted either: ' +
+      'the answer is 409 `CRM_LEAD_CONVERTED`. A lead that live opportunities still refer to ' +
+      'is not deleted: the answer is 409 and names them. With If-Match, a stale ETag answers ' +
+      '412 and deletes nothing.'
   },
   sortable: {
     createdAt: { column: leads.createdAt, kind: 'timestamp', nullable: false },
@@ -104,5 +107,9 @@ export const leadResource: ResourceDefinition<LeadRow, Lead> = {
     patchAddresses(values, current, input, ADDRESSES)
     moneyFields(values, ['estimatedAmount'])
     return values
+  },
+  // The converted lead is the record of the conversion: its links and time stay.
+  async prepareDelete (_ctx, current) {
+    if (current.status === 'converted') throw new LeadConvertedError(current.id)
   }
 }
