@@ -7,3 +7,14 @@ export const NoOpenStageError = defineError(
   'the workspace has no open stage to start an opportunity in; name a stage',
   422
 )
+export const AmountFromLineItemsError = defineError(
+  'CRM_OPPORTUNITY_AMOUNT_FROM_LINE_ITEMS',
+  'the opportunity has line items: its amount is their sum and cannot be written; ' +
+    'change the line items instead',
+  422
+)
+export const CurrencyFromLineItemsError = defineError(
+  'CRM_OPPORTUNITY_CURRENCY_FROM_LINE_ITEMS',
+  'the opportunity has line items priced in its currency, which cannot change until they are removed',
+  422
+)

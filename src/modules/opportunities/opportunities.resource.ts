@@ -1,6 +1,9 @@
 import { withFieldErrors } from '../../lib/errors.js'
+import type { Executor } from '../../db/pool.js'
 import type { WriteContext } from '../../lib/records/tenant.js'
+import { notFound } from '../../lib/resource/resource.errors.js'
 import { moneyFields, pickFields } from '../../lib/resource/resource.fields.js'
+import { getRecord, lockRecord } from '../../lib/resource/resource.queries.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ReferenceTarget, ResourceDefinition, Row } from '../../lib/resource/resource.js'
 import { accountTarget } from '../accounts/accounts.resource.js'
@@ -14,12 +17,20 @@ import {
 } from '../opportunity-stages/opportunity-stages.queries.js'
 import { activeUser } from '../users/users.references.js'
 import { getWorkspace } from '../workspaces/workspaces.queries.js'
-import { LossReasonRequiredError, NoOpenStageError, UnknownStageError } from './opportunities.errors.js'
+import { removeContactRoles } from './contact-roles/contact-roles.queries.js'
+import { hasLineItems, removeLineItems } from './line-items/line-items.queries.js'
+import {
+  AmountFromLineItemsError,
+  CurrencyFromLineItemsError,
+  LossReasonRequiredError,
+  NoOpenStageError,
+  UnknownStageError
+} from './opportunities.errors.js'
 import { expectedRevenue } from './opportunities.revenue.js'
 import { type Opportunity, OPPORTUNITY_TYPES, opportunitySchemas } from './opportunities.schemas.js'
 import { opportunities, opportunitiesSearch } from './opportunities.table.js'
 
-type OpportunityRow = typeof opportunities.$inferSelect & Row
+export type OpportunityRow = typeof opportunities.$inferSelect & Row
 
 const PLAIN = [
   'name', 'accountId', 'contactId', 'probability', 'amount', 'currency', 'closeDate', 'type', 'source',
@@ -79,6 +90,28 @@ function enterStage (values: Record<string, unknown>, stage: StageRow, closeDate
   if (stage.isClosed && closeDate == null) values.closeDate = today()
 }
 
+/**
+ * While an opportunity has line items its amount is their sum and its
+ * currency theirs: a write of `amount` is refused rather than ignored, and
+ * so is a change of `currency`. The caller holds the opportunity's lock,
+ * which every line item write takes first.
+ */
+async function assertNotFromLineItems (
+  ctx: WriteContext,
+  current: OpportunityRow,
+  patch: Record<string, unknown>
+) {
+  const currencyChanges = patch.currency !== undefined && patch.currency !== current.currency
+  if (patch.amount === undefined && !currencyChanges) return
+  if (!(await hasLineItems(ctx.tx, ctx.tenant.workspaceId, current.id))) return
+  if (patch.amount !== undefined) {
+    const error = new AmountFromLineItemsError()
+    throw withFieldErrors(error, [{ pointer: '/amount', message: error.message }])
+  }
+  const error = new CurrencyFromLineItemsError()
+  throw withFieldErrors(error, [{ pointer: '/currency', message: error.message }])
+}
+
 export const opportunityResource: ResourceDefinition<OpportunityRow, Opportunity> = {
   name: 'opportunity',
   plural: 'opportunities',
@@ -92,13 +125,19 @@ export const opportunityResource: ResourceDefinition<OpportunityRow, Opportunity
     create: 'Creates an opportunity. `stage` defaults to the first open stage of the pipeline and ' +
       '`probability` to the stage\'s; `currency` defaults to the workspace currency and `ownerId` to the ' +
       'caller. In a closed stage an empty `closeDate` becomes today (UTC); a closed, lost stage needs a ' +
-      '`lossReason` (422). An unknown stage answers 422 and lists the stages of the workspace.',
+      '`lossReason` (422). An unknown stage answers 422 and lists the stages of the workspace. A ' +
+      '`contactId` also becomes the primary contact role, with role `other`.',
     update: 'Merges the body into the record (RFC 7396): absent fields stay, `null` clears an optional field. ' +
       'A change of `stage` without a `probability` sets the new stage\'s probability; moving to a closed ' +
       'stage sets an empty `closeDate` to today (UTC). The record as it will be must have a `lossReason` ' +
-      'when closed as lost (422). With If-Match, a stale ETag answers 412 and changes nothing.',
-    delete: 'Deletes the opportunity. An opportunity that a converted lead still refers to is not deleted: ' +
-      'the answer is 409 and names it.'
+      'when closed as lost (422). While the opportunity has line items, `amount` is their sum: a body ' +
+      'with `amount` answers 422 `CRM_OPPORTUNITY_AMOUNT_FROM_LINE_ITEMS` (pointer `/amount`) and a ' +
+      'change of `currency` 422 `CRM_OPPORTUNITY_CURRENCY_FROM_LINE_ITEMS`; once the last line item is ' +
+      'removed, `amount` keeps its last sum and is writable again. A new `contactId` becomes the primary ' +
+      'contact role (made with role `other` if the contact has none, the previous primary role kept as a ' +
+      'plain one); `null` leaves no role primary. With If-Match, a stale ETag answers 412 and changes nothing.',
+    delete: 'Deletes the opportunity with its line items and contact roles. An opportunity that a converted ' +
+      'lead still refers to is not deleted: the answer is 409 and names it.'
   },
   sortable: {
     createdAt: { column: opportunities.createdAt, kind: 'timestamp', nullable: false },
@@ -164,6 +203,36 @@ export const opportunityResource: ResourceDefinition<OpportunityRow, Opportunity
       isWon: (values.isWon ?? current.isWon) as boolean
     }
     assertLossReason(flags, input.lossReason !== undefined ? input.lossReason : current.lossReason)
+    await assertNotFromLineItems(ctx, current, input)
     return values
+  },
+  async prepareDelete (ctx, current) {
+    // Parts of the opportunity go with it, so that no live line item or
+    // role points at a deleted opportunity (nor keeps its product or
+    // contact from being deleted). The 409 check after this rolls them back.
+    await removeLineItems(ctx, current.id)
+    await removeContactRoles(ctx, current.id)
   }
+}
+
+/**
+ * The live opportunity of the workspace, locked FOR UPDATE until the
+ * transaction ends; 404 when absent. Every write of its line items and
+ * contact roles takes this lock first.
+ */
+export async function lockOpportunity (ctx: WriteContext, id: string): Promise<OpportunityRow> {
+  const row = await lockRecord(ctx.tx, opportunityResource, ctx.tenant.workspaceId, id)
+  if (row === undefined) throw notFound(opportunityResource, id)
+  return row
+}
+
+/** The live opportunity of the workspace; 404 when absent. */
+export async function findOpportunity (
+  db: Executor,
+  workspaceId: string,
+  id: string
+): Promise<OpportunityRow> {
+  const row = await getRecord(db, opportunityResource, workspaceId, id)
+  if (row === undefined) throw notFound(opportunityResource, id)
+  return row
 }

@@ -52,8 +52,15 @@ export const opportunitySchemas = resourceSchemas(
       })
     },
     optional: {
-      contactId: Type.String({ ...UuidSchema, description: 'the primary contact' }),
-      amount: MoneySchema,
+      contactId: Type.String({
+        ...UuidSchema,
+        description: 'the primary contact, mirrored by the primary contact role (/contacts)'
+      }),
+      amount: Type.String({
+        ...MoneySchema,
+        description: 'non-negative decimal amount, at most two fraction digits; while the opportunity ' +
+          'has line items, their sum, and not writable (422)'
+      }),
       closeDate: Type.String({
         ...DateSchema,
         description: 'expected or actual; set to today on closing when empty'

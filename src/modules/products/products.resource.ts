@@ -7,6 +7,7 @@ import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ReferenceTarget, ResourceDefinition, Row } from '../../lib/resource/resource.js'
 import { accounts } from '../accounts/accounts.table.js'
 import { cases } from '../cases/cases.table.js'
+import { opportunityLineItems } from '../opportunities/line-items/line-items.table.js'
 import { getWorkspace } from '../workspaces/workspaces.queries.js'
 import { SkuTakenError, VendorAmbiguousError } from './products.errors.js'
 import { type Product, productSchemas } from './products.schemas.js'
@@ -105,7 +106,8 @@ export const productResource: ResourceDefinition<ProductRow, Product> = {
     { field: 'vendorAccountId', target: vendorAccountTarget }
   ],
   referencedBy: [
-    { label: 'cases', table: () => cases, column: () => cases.productId }
+    { label: 'cases', table: () => cases, column: () => cases.productId },
+    { label: 'line items', table: () => opportunityLineItems, column: () => opportunityLineItems.productId }
   ],
   toDto: (row) => recordToDto<Product>(productSchemas.record, row),
   async prepareCreate (ctx, body) {

@@ -446,12 +446,15 @@ t.test('opportunities', async (t) => {
     const accountId = await createAccount(ws)
     const hit = await createOpportunity(ws, { accountId, name: 'Globex fleet renewal', description: 'nothing here' })
     await createOpportunity(ws, { accountId, name: 'Initech pilot', description: 'fleet' })
-    for (const q of ['fleet', 'GLOBEX renewal', 'obex fle']) {
+    // Words match as prefixes, case-insensitively: full-text, not substring.
+    for (const q of ['fleet', 'GLOBEX renewal', 'glob fle']) {
       const res = await get(ws, `/v1/opportunities?q=${encodeURIComponent(q)}`)
       t.same(res.json().data.map((o: { id: string }) => o.id), [hit.id], q)
     }
-    const none = await get(ws, '/v1/opportunities?q=umbrella')
-    t.same(none.json().data, [])
+    for (const q of ['umbrella', 'obex']) {
+      const none = await get(ws, `/v1/opportunities?q=${q}`)
+      t.same(none.json().data, [], q)
+    }
   })
 
   t.test('update: If-Match, null clears, body validation', async (t) => {
