@@ -9,6 +9,7 @@ import { accountTarget } from '../accounts/accounts.resource.js'
 import { cases } from '../cases/cases.table.js'
 import { LEAD_SOURCES } from '../leads/leads.schemas.js'
 import { leads } from '../leads/leads.table.js'
+import { opportunityContactRoles } from '../opportunities/contact-roles/contact-roles.table.js'
 import { opportunities } from '../opportunities/opportunities.table.js'
 import { activeUser } from '../users/users.references.js'
 import { ContactEmailTakenError } from './contacts.errors.js'
@@ -96,7 +97,12 @@ export const contactResource: ResourceDefinition<ContactRow, Contact> = {
   referencedBy: [
     { label: 'opportunities', table: () => opportunities, column: () => opportunities.contactId },
     { label: 'cases', table: () => cases, column: () => cases.contactId },
-    { label: 'converted leads', table: () => leads, column: () => leads.convertedContactId }
+    { label: 'converted leads', table: () => leads, column: () => leads.convertedContactId },
+    {
+      label: 'opportunity contact roles',
+      table: () => opportunityContactRoles,
+      column: () => opportunityContactRoles.contactId
+    }
   ],
   toDto: (row) => recordToDto<Contact>(contactSchemas.record, row),
   async prepareCreate (ctx, body) {

@@ -80,7 +80,7 @@ export const productResource: ResourceDefinition<ProductRow, Product> = {
     create: 'Creates a product. `sku` is unique in the workspace ignoring case (409); the vendor is either ' +
       '`vendorAccountId` (an account of type vendor) or `vendorName`, not both (422). `currency` defaults to ' +
       'the workspace currency; `isActive` and `isTaxable` default to true.',
-    delete: 'Deletes the product. A product that live cases still refer to is not deleted: the answer is 409 ' +
+    delete: 'Deletes the product. A product that live cases or line items still refer to is not deleted: the answer is 409 ' +
       'and names them.'
   },
   sortable: {

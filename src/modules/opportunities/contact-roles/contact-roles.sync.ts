@@ -12,10 +12,8 @@ import { opportunityContactRoles as roles } from './contact-roles.table.js'
  * the same state, so whichever runs second finds nothing to do, and the
  * listener's own role writes never touch the opportunity: no loop.
  *
- * TODO(#3): opportunities written before this listener existed may have a
- * contactId without a primary role; a data migration should add those rows
- * (migrations are not this module's to change). The next write of their
- * contactId, or a role made primary, puts them in step.
+ * Opportunities written before this listener existed got their primary role
+ * rows from the migration 0002_backfill_primary_contact_roles.
  */
 onRecordChange(opportunities, async (ctx, change) => {
   if (change.after === undefined) return
