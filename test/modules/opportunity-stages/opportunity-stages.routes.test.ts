@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import t from 'tap'
 import { opportunityStages } from '../../../src/modules/opportunity-stages/opportunity-stages.table.js'
 import { buildTestApp } from '../../helper.js'
+import { walkList } from '../../fixtures/lists.js'
 import { assertProblem } from '../../fixtures/problems.js'
 import { createUser, createWorkspace } from '../../fixtures/workspaces.js'
 
@@ -29,7 +30,8 @@ t.test('opportunity stages', async (t) => {
     t.equal(res.statusCode, 200, res.body)
     t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
     const { data } = res.json()
-    t.same(Object.keys(res.json()), ['data'])
+    t.same(Object.keys(res.json()), ['data', 'nextCursor'])
+    t.equal(res.json().nextCursor, null, 'the whole pipeline comes in one answer')
     t.same(data.map((s: Record<string, unknown>) => ({
       key: s.key, label: s.label, position: s.position, probability: s.probability, isClosed: s.isClosed, isWon: s.isWon
     })), DEFAULTS)
@@ -95,8 +97,34 @@ t.test('opportunity stages', async (t) => {
 
   t.test('refuses query parameters it does not know', async (t) => {
     const ws = await createWorkspace(app)
-    const res = await ws.request({ method: 'GET', url: '/v1/opportunity-stages?limit=5' })
-    assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
-    t.equal(res.json().errors[0].pointer, 'limit')
+    for (const query of ['sort=key', 'q=pro', 'isClosed=true', 'limit=0', 'limit=201']) {
+      const res = await ws.request({ method: 'GET', url: `/v1/opportunity-stages?${query}` })
+      assertProblem(t, res, 400, 'CRM_VALIDATION_ERROR')
+      t.equal(res.json().errors[0].pointer, query.split('=')[0], query)
+    }
+  })
+
+  t.test('pages with limit and cursor, in pipeline order, each stage once', async (t) => {
+    const ws = await createWorkspace(app)
+    // Two stages on one position: the key orders them.
+    await app.deps.db.insert(opportunityStages).values(['b_tie', 'a_tie'].map((key) => ({
+      workspaceId: ws.workspaceId,
+      key,
+      label: key,
+      position: 3,
+      probability: 40,
+      isClosed: false,
+      isWon: false
+    })))
+    const expected = ['prospecting', 'qualification', 'a_tie', 'b_tie', 'proposal', 'negotiation',
+      'closed_won', 'closed_lost']
+    for (const limit of [1, 3, 8]) {
+      const walked = await walkList(ws, '/v1/opportunity-stages', limit, { t, each: ['status', 'size'] })
+      t.same(walked.items.map((s) => s.key), expected, `limit ${limit}`)
+      t.equal(walked.pages, Math.ceil(expected.length / limit))
+    }
+    const bad = await ws.request({ method: 'GET', url: '/v1/opportunity-stages?cursor=nonsense' })
+    assertProblem(t, bad, 400, 'CRM_BAD_REQUEST')
+    t.equal(bad.json().errors[0].pointer, 'cursor')
   })
 })
