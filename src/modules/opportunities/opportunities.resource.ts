@@ -11,6 +11,7 @@ import { campaigns } from '../campaigns/campaigns.table.js'
 import { contacts } from '../contacts/contacts.table.js'
 import { leads } from '../leads/leads.table.js'
 import {
+  getFirstOpenStage,
   getStage,
   listStages,
   type StageRow
@@ -64,7 +65,7 @@ async function resolveStage (ctx: WriteContext, key: string | undefined): Promis
     const error = new UnknownStageError(`stage "${key}" ${message}`)
     throw withFieldErrors(error, [{ pointer: '/stage', message }])
   }
-  const first = (await listStages(ctx.tx, workspaceId)).find((s) => !s.isClosed)
+  const first = await getFirstOpenStage(ctx.tx, workspaceId)
   if (first === undefined) {
     const error = new NoOpenStageError()
     throw withFieldErrors(error, [{ pointer: '/stage', message: error.message }])
