@@ -61,6 +61,8 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
   for (const [path, item] of Object.entries<Schema>(doc.paths)) {
     for (const [method, op] of Object.entries<Schema>(item)) operations.push({ method, path, op })
   }
+  // Deletes last: they empty the id pools that the other operations probe with.
+  operations.sort((x, y) => Number(x.method === 'delete') - Number(y.method === 'delete'))
   const ids = await seedRecords(app, operations, components, a, b)
 
   for (const { method, path, op } of operations) {
@@ -93,7 +95,10 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
     )
     const validBody = bodySchema === undefined
       ? fc.constant(undefined)
-      : valid(bodySchema, components).chain((body) => withReferences(body, ids))
+      : valid(bodySchema, components)
+        // As in query strings, a made-up cursor is never valid (search bodies carry one).
+        .map((body) => withoutCursor(body))
+        .chain((body) => withReferences(body, ids))
     const successes = { count: 0 }
 
     const check = async (
@@ -282,6 +287,12 @@ function withReferences (
     }
     return out
   })
+}
+
+function withoutCursor (body: unknown) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body
+  const { cursor: _cursor, ...rest } = body as Record<string, unknown>
+  return rest
 }
 
 /** Percent-encodes; a lone surrogate becomes its (invalid) UTF-8 bytes, itself a hostile input. */

@@ -74,7 +74,8 @@ export async function listRecords<R extends Row> (
   def: ResourceDefinition<R>,
   workspaceId: string,
   query: ListQuery,
-  extra?: SQL
+  extra?: SQL,
+  options: { callerShaped?: boolean } = {}
 ): Promise<{ rows: R[], nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT
   const { keys, canonical } = parseSort(query.sort, def.sortable, def.table.id)
@@ -88,14 +89,15 @@ export async function listRecords<R extends Row> (
   ]
   const rows = conditions.every((c) => c === undefined)
     ? await plainPage(db, def, workspaceId, keys, canonical, cursor, limit)
-    : (await executePrepared(
+    : (await filteredPage(
         db
           .select()
           .from(def.table)
           .where(scoped(def.table, workspaceId, ...conditions, cursor && afterCursor(keys, cursor)))
           .orderBy(...orderBy(keys))
           .limit(limit + 1),
-        `list_${def.plural}`
+        `list_${def.plural}`,
+        options.callerShaped === true
       )) as R[]
   if (rows.length <= limit) return { rows, nextCursor: null }
   const page = rows.slice(0, limit)
@@ -104,6 +106,21 @@ export async function listRecords<R extends Row> (
     rows: page,
     nextCursor: encodeCursor({ sort: canonical, values: cursorValues(keys, last) })
   }
+}
+
+/**
+ * A filtered page runs as a prepared statement named after its SQL, so each
+ * shape is planned once per connection; the shapes of lists are bounded by
+ * their filters. A search's filter tree is shaped by the caller, so naming
+ * it would let one caller fill every connection with statements: it runs
+ * unnamed.
+ */
+function filteredPage<T> (
+  query: Parameters<typeof executePrepared<T>>[0] & PromiseLike<T>,
+  tag: string,
+  callerShaped: boolean
+): PromiseLike<T> {
+  return callerShaped ? query : executePrepared(query, tag)
 }
 
 /**

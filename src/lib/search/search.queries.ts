@@ -57,7 +57,7 @@ export async function searchRecords<R extends Row> (
       ? undefined
       : filterCondition({ db: executor, workspaceId }, checkedFilter(catalogue, body.filter))
     const query = { limit: body.limit, cursor: body.cursor, sort: body.sort, q: body.q }
-    const result = await listRecords(executor, def, workspaceId, query, condition)
+    const result = await listRecords(executor, def, workspaceId, query, condition, { callerShaped: true })
     return { result, condition }
   }
   if (body.includeTotal !== true) return (await page(db)).result
