@@ -1,4 +1,4 @@
-import { UnprocessableError, withFieldErrors } from '../../lib/errors.js'
+import { eq } from 'drizzle-orm'
 import { pickFields } from '../../lib/resource/resource.fields.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ReferenceTarget, ResourceDefinition, Row } from '../../lib/resource/resource.js'
@@ -7,6 +7,8 @@ import { contacts } from '../contacts/contacts.table.js'
 import { products } from '../products/products.table.js'
 import { activeUser } from '../users/users.references.js'
 import { nextCounter } from '../workspaces/workspaces.queries.js'
+import { deleteCaseComments } from './comments/case-comments.queries.js'
+import { isOverdueAt, overdueFilter } from './cases.overdue.js'
 import {
   type Case,
   CASE_ORIGINS,
@@ -15,79 +17,50 @@ import {
   CASE_TYPES,
   type CasePriority,
   type CaseStatus,
-  caseSchemas,
-  CLOSED_CASE_STATUSES
+  caseSchemas
 } from './cases.schemas.js'
 import { cases, casesSearch } from './cases.table.js'
+import {
+  assertOpeningStatus,
+  assertResolution,
+  assertTransition,
+  statusChange
+} from './cases.workflow.js'
+import { dueTimes, getServiceLevel } from './sla/case-sla.queries.js'
 
-type CaseRow = typeof cases.$inferSelect & Row
+export type CaseRow = typeof cases.$inferSelect & Row
 
 const PLAIN = [
   'subject', 'description', 'status', 'priority', 'type', 'origin', 'accountId', 'contactId',
   'productId', 'ownerId', 'resolution'
 ] as const
 
-const HOUR = 60 * 60 * 1000
-
-interface ServiceLevel { firstResponse: number, resolution: number }
-
-/**
- * Service levels per priority, in hours after the case was created: the
- * first response and the resolution.
- * TODO(#3): one table for every workspace; a workspace cannot set its own
- * service levels yet, so its due times may not match its contracts.
- */
-export const CASE_SLA_HOURS: Readonly<Record<CasePriority, ServiceLevel>> = {
-  urgent: { firstResponse: 1, resolution: 4 },
-  high: { firstResponse: 4, resolution: 24 },
-  normal: { firstResponse: 8, resolution: 72 },
-  low: { firstResponse: 24, resolution: 120 }
-}
-
 const contactTarget = (): ReferenceTarget => ({ name: 'contact', table: contacts })
 const productTarget = (): ReferenceTarget => ({ name: 'product', table: products })
 
-export const isClosedStatus = (status: string) =>
-  CLOSED_CASE_STATUSES.includes(status as CaseStatus)
-
-function dueTimes (priority: CasePriority, createdAt: Date) {
-  const sla = CASE_SLA_HOURS[priority]
-  return {
-    firstResponseDueAt: new Date(createdAt.getTime() + sla.firstResponse * HOUR),
-    resolutionDueAt: new Date(createdAt.getTime() + sla.resolution * HOUR)
-  }
+/** The record as the API shows it, with isOverdue as of `now` (the answer's instant). */
+export function caseToDto (row: CaseRow, now = new Date()): Case {
+  return recordToDto<Case>(caseSchemas.record, row, { isOverdue: isOverdueAt(row, now) })
 }
 
-/** A resolved case keeps a resolution; checked on the merged record. */
-function assertResolution (status: string, resolution: string | null | undefined) {
-  if (status !== 'resolved' || (resolution ?? '').trim() !== '') return
-  const message = 'a resolved case needs a resolution'
-  throw withFieldErrors(new UnprocessableError(message), [{ pointer: '/resolution', message }])
-}
+const workflow =
+  'Statuses new, assigned, in_progress, pending_customer and escalated are open; resolved, ' +
+  'closed, rejected and duplicate are closed. From an open status any status may follow; from ' +
+  '`resolved` only `closed` or an open status; from `closed`, `rejected` or `duplicate` only an ' +
+  'open status. Any other move answers 409 (CRM_CASE_TRANSITION_NOT_ALLOWED) naming from, to ' +
+  'and the statuses allowed, and changes nothing; setting the current status again is no move. ' +
+  '`resolved` needs a non-blank `resolution`, sent or already stored, and a resolved case ' +
+  'cannot clear it (422, CRM_CASE_RESOLUTION_REQUIRED). Entering `resolved` sets `resolvedAt`; ' +
+  'entering the closed statuses sets `closedAt` (resolved then closed keeps the first time); ' +
+  'entering `escalated` sets `escalatedAt` to that time (the latest escalation). Reopening, an ' +
+  'open status after a closed one, clears `resolvedAt` and `closedAt`, sets `reopenedAt` and ' +
+  'adds one to `reopenCount`; the resolution stays as a note.'
 
-/**
- * The columns a move from `from` (undefined for a new case) to `to` sets.
- * closedAt keeps the time the case first entered the closed group, so a
- * resolved case that is then closed keeps it; reopening clears both times.
- */
-function statusChange (from: string | undefined, to: string, now: Date): Record<string, unknown> {
-  const wasClosed = from !== undefined && isClosedStatus(from)
-  const closing = isClosedStatus(to)
-  const values: Record<string, unknown> = { isClosed: closing }
-  if (!closing) {
-    if (wasClosed) Object.assign(values, { resolvedAt: null, closedAt: null })
-    return values
-  }
-  if (to === 'resolved') values.resolvedAt = now
-  if (!wasClosed) values.closedAt = now
-  return values
-}
-
-function isOverdue (row: CaseRow, now: number) {
-  if (row.isClosed) return false
-  if (now > row.resolutionDueAt.getTime()) return true
-  return row.firstResponseAt === null && now > row.firstResponseDueAt.getTime()
-}
+const sla =
+  'The due times are `createdAt` plus the first-response and resolution minutes of the ' +
+  'priority in the workspace\'s service levels (GET /v1/case-sla-policies; by default urgent ' +
+  '60 / 240, high 240 / 1440, normal 480 / 4320, low 1440 / 7200 minutes), as they stand ' +
+  'when the case is opened. A later change of the service levels does not move them.'
 
 export const caseResource: ResourceDefinition<CaseRow, Case> = {
   name: 'case',
@@ -99,20 +72,30 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
   table: cases,
   schemas: caseSchemas,
   descriptions: {
-    create: 'Opens a case. The server assigns `number` (1, 2, 3 ... per workspace) and the due times ' +
-      'of the priority (urgent 1 h / 4 h, high 4 h / 24 h, normal 8 h / 72 h, low 24 h / 120 h for the ' +
-      'first response and the resolution); `ownerId` defaults to the caller.',
-    update: 'Merges the body into the case (RFC 7396): absent fields stay, `null` clears an optional ' +
-      'field. Any status may follow any other; `resolved` needs a `resolution` (422). Entering ' +
-      '`resolved` sets `resolvedAt`, entering a closed status sets `closedAt`, and an open status ' +
-      'after a closed one clears both. A new priority recomputes the due times from `createdAt`. ' +
+    create: 'Opens a case. The server assigns `number` (1, 2, 3 ... per workspace); ' +
+      '`status` defaults to new, `priority` to normal and `ownerId` to the caller. A case opens ' +
+      'in an open status (new, assigned, in_progress, pending_customer or escalated); a closed ' +
+      'status answers 422 (CRM_CASE_INITIAL_STATUS_CLOSED): open it, then resolve or close it, ' +
+      'so that every closed case went through the workflow. Opening in escalated sets ' +
+      `\`escalatedAt\`. ${sla}`,
+    update: 'Merges the body into the case (RFC 7396): absent fields stay, `null` clears an ' +
+      `optional field. ${workflow} A new priority recomputes both due times from \`createdAt\` ` +
+      'with the service level of the new priority as it stands now; other changes keep them. ' +
       'With If-Match, a stale ETag answers 412 and changes nothing.',
-    delete: 'Deletes the case. Nothing refers to a case, so the delete always succeeds.'
+    delete: 'Deletes the case and its comments. Nothing else refers to a case, so the delete ' +
+      'always succeeds.',
+    list: 'A page of cases, newest first unless `sort` says otherwise. Filters combine with AND; ' +
+      'a comma list inside one filter means any of the values. `isOpen=true` keeps the open ' +
+      'statuses, `isOpen=false` the closed ones. `isOverdue=true` keeps the cases that are open ' +
+      'and past `resolutionDueAt`, or without a first response and past `firstResponseDueAt`; ' +
+      'it is evaluated at one instant per request, the same one that computes each record\'s ' +
+      '`isOverdue`, so the filter and the field always agree.'
   },
   sortable: {
     createdAt: { column: cases.createdAt, kind: 'timestamp', nullable: false },
     updatedAt: { column: cases.updatedAt, kind: 'timestamp', nullable: false },
     number: { column: cases.number, kind: 'number', nullable: false },
+    firstResponseDueAt: { column: cases.firstResponseDueAt, kind: 'timestamp', nullable: false },
     resolutionDueAt: { column: cases.resolutionDueAt, kind: 'timestamp', nullable: false }
   },
   filters: [
@@ -121,6 +104,20 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
     { kind: 'enum', name: 'type', column: cases.type, values: CASE_TYPES },
     { kind: 'enum', name: 'origin', column: cases.origin, values: CASE_ORIGINS },
     { kind: 'boolean', name: 'isClosed', column: cases.isClosed },
+    {
+      kind: 'condition',
+      name: 'isOpen',
+      description: 'true: new, assigned, in_progress, pending_customer or escalated; ' +
+        'false: resolved, closed, rejected or duplicate',
+      when: (value) => eq(cases.isClosed, !value)
+    },
+    {
+      kind: 'condition',
+      name: 'isOverdue',
+      description: 'true: open and past resolutionDueAt, or without a first response and past ' +
+        'firstResponseDueAt; false: every other case',
+      when: (value) => overdueFilter(value, new Date())
+    },
     { kind: 'uuid', name: 'accountId', column: cases.accountId },
     { kind: 'uuid', name: 'contactId', column: cases.contactId },
     { kind: 'uuid', name: 'productId', column: cases.productId },
@@ -137,37 +134,48 @@ export const caseResource: ResourceDefinition<CaseRow, Case> = {
     { field: 'ownerId', target: activeUser }
   ],
   referencedBy: [],
-  toDto: (row) =>
-    recordToDto<Case>(caseSchemas.record, row, { isOverdue: isOverdue(row, Date.now()) }),
+  toDto: (row) => caseToDto(row),
   async prepareCreate (ctx, body) {
     const values = pickFields(body as Record<string, unknown>, PLAIN)
     values.status ??= 'new'
     values.priority ??= 'normal'
     values.ownerId ??= ctx.tenant.userId
-    assertResolution(values.status as string, values.resolution as string | undefined)
+    const status = values.status as CaseStatus
+    assertOpeningStatus(status)
+    assertResolution(status, values.resolution as string | undefined)
 
+    const priority = values.priority as CasePriority
+    const level = await getServiceLevel(ctx.tx, ctx.tenant.workspaceId, priority)
     values.number = await nextCounter(ctx.tx, ctx.tenant.workspaceId, 'case')
     // The creation time is fixed here so the due times derive from it exactly.
     const now = new Date()
     values.createdAt = now
-    Object.assign(values, statusChange(undefined, values.status as string, now))
-    Object.assign(values, dueTimes(values.priority as CasePriority, now))
+    Object.assign(values, statusChange(undefined, status, now))
+    Object.assign(values, dueTimes(level, now))
     return values
   },
-  async prepareUpdate (_ctx, current, patch) {
+  async prepareUpdate (ctx, current, patch) {
     const values = pickFields(patch as Record<string, unknown>, PLAIN)
-    const status = (values.status ?? current.status) as string
+    const from = current.status as CaseStatus
+    const status = (values.status ?? from) as CaseStatus
+    assertTransition(from, status)
     const resolution = values.resolution === undefined
       ? current.resolution
       : (values.resolution as string | null)
     assertResolution(status, resolution)
 
-    if (status !== current.status) {
-      Object.assign(values, statusChange(current.status, status, new Date()))
+    if (status !== from) {
+      const state = { status: from, reopenCount: current.reopenCount }
+      Object.assign(values, statusChange(state, status, new Date()))
     }
-    if (values.priority !== undefined && values.priority !== current.priority) {
-      Object.assign(values, dueTimes(values.priority as CasePriority, current.createdAt))
+    const priority = values.priority as CasePriority | undefined
+    if (priority !== undefined && priority !== current.priority) {
+      const level = await getServiceLevel(ctx.tx, ctx.tenant.workspaceId, priority)
+      Object.assign(values, dueTimes(level, current.createdAt))
     }
     return values
+  },
+  async prepareDelete (ctx, current) {
+    await deleteCaseComments(ctx, current.id)
   }
 }

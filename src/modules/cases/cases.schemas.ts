@@ -8,7 +8,15 @@ export const CASE_STATUSES = [
 ] as const
 export type CaseStatus = (typeof CASE_STATUSES)[number]
 
-/** The statuses that end work on a case; any status may still follow them. */
+/** The statuses of a case still being worked on. */
+export const OPEN_CASE_STATUSES: readonly CaseStatus[] = [
+  'new', 'assigned', 'in_progress', 'pending_customer', 'escalated'
+]
+
+/**
+ * The statuses that end work on a case. Only an open status (reopening) or,
+ * from resolved, closed may follow them: see cases.workflow.ts.
+ */
 export const CLOSED_CASE_STATUSES: readonly CaseStatus[] = [
   'resolved', 'closed', 'rejected', 'duplicate'
 ]
@@ -39,11 +47,16 @@ export const caseSchemas = resourceSchemas(
     required: { subject: Text(500, { examples: [example.subject] }) },
     defaulted: {
       status: StringEnum(CASE_STATUSES, {
-        description: 'defaults to new; resolved, closed, rejected and duplicate are closed, ' +
-          'and setting an open status again reopens the case. Resolving needs a resolution.'
+        description: 'defaults to new. new, assigned, in_progress, pending_customer and ' +
+          'escalated are open; resolved, closed, rejected and duplicate are closed. A case ' +
+          'opens in an open status. From an open status any status may follow; from resolved ' +
+          'only closed or an open status; from closed, rejected or duplicate only an open ' +
+          'status. An open status after a closed one reopens the case. Resolving needs a ' +
+          'resolution.'
       }),
       priority: StringEnum(CASE_PRIORITIES, {
-        description: 'defaults to normal; sets firstResponseDueAt and resolutionDueAt'
+        description: 'defaults to normal; sets firstResponseDueAt and resolutionDueAt from ' +
+          'the workspace\'s service levels (GET /v1/case-sla-policies)'
       })
     },
     optional: {
@@ -66,13 +79,34 @@ export const caseSchemas = resourceSchemas(
         description: 'the status is resolved, closed, rejected or duplicate'
       }),
       isOverdue: Type.Boolean({
-        description: 'open and past resolutionDueAt, or without a first response past firstResponseDueAt'
+        description: 'open, and now past resolutionDueAt, or without a first response and now ' +
+          'past firstResponseDueAt; evaluated when the answer is made, exactly as the ' +
+          'isOverdue filter of the list'
       }),
-      firstResponseAt: nullableTimestamp('when the first public comment by a user was made'),
-      firstResponseDueAt: timestamp('createdAt plus the first-response time of the priority'),
-      resolutionDueAt: timestamp('createdAt plus the resolution time of the priority'),
+      firstResponseAt: nullableTimestamp(
+        'when the first public comment was made (or a comment first became public); ' +
+          'it stays when that comment is later made internal or deleted'
+      ),
+      firstResponseDueAt: timestamp(
+        'createdAt plus the first-response minutes of the priority in the workspace\'s policy'
+      ),
+      resolutionDueAt: timestamp(
+        'createdAt plus the resolution minutes of the priority in the workspace\'s policy'
+      ),
       resolvedAt: nullableTimestamp('when the case last became resolved; cleared on reopening'),
-      closedAt: nullableTimestamp('when the case entered a closed status; cleared on reopening')
+      closedAt: nullableTimestamp(
+        'when the case entered the closed statuses (resolved then closed keeps the time of ' +
+          'resolving); cleared on reopening'
+      ),
+      escalatedAt: nullableTimestamp('when the case last entered escalated; kept afterwards'),
+      reopenedAt: nullableTimestamp(
+        'when the case was last reopened (a closed status, then an open one)'
+      ),
+      reopenCount: Type.Integer({
+        minimum: 0,
+        description: 'how many times the case was reopened',
+        examples: [1]
+      })
     }
   },
   {
@@ -91,12 +125,18 @@ export const caseSchemas = resourceSchemas(
       resolutionDueAt: '2026-12-04T10:20:30.123Z',
       resolvedAt: null,
       closedAt: null,
+      escalatedAt: null,
+      reopenedAt: '2026-12-04T09:15:00.000Z',
+      reopenCount: 1,
       createdAt: '2026-12-03T10:20:30.123Z',
-      updatedAt: '2026-12-03T11:02:10.456Z',
-      version: 3
+      updatedAt: '2026-12-04T09:15:00.000Z',
+      version: 5
     },
     create: example,
-    update: { status: 'resolved', resolution: 'Raised the export timeout; the export now completes.' }
+    update: {
+      status: 'resolved',
+      resolution: 'Raised the export timeout; the export now completes.'
+    }
   }
 )
 

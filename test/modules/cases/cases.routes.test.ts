@@ -78,9 +78,10 @@ t.test('creates a case with defaults, derived fields and every field round-tripp
   t.equal(first.version, 1)
   const empty = [
     'description', 'type', 'origin', 'accountId', 'contactId', 'productId', 'resolution',
-    'firstResponseAt', 'resolvedAt', 'closedAt'
+    'firstResponseAt', 'resolvedAt', 'closedAt', 'escalatedAt', 'reopenedAt'
   ]
   for (const field of empty) t.equal(first[field], null, `${field} is null`)
+  t.equal(first.reopenCount, 0)
   t.equal(ms(first.firstResponseDueAt), ms(first.createdAt) + 8 * HOUR, 'first response due 8 h after creation')
   t.equal(ms(first.resolutionDueAt), ms(first.createdAt) + 72 * HOUR, 'resolution due 72 h after creation')
 
@@ -104,11 +105,12 @@ t.test('creates a case with defaults, derived fields and every field round-tripp
   t.equal(record.number, 2)
   const window = ms(record.resolutionDueAt) - ms(record.firstResponseDueAt)
   t.equal(window, 3 * HOUR, 'urgent: 1 h and 4 h')
+  t.equal(record.escalatedAt, record.createdAt, 'opened escalated')
   t.same(Object.keys(record).sort(), [
-    'accountId', 'closedAt', 'contactId', 'createdAt', 'description', 'firstResponseAt',
-    'firstResponseDueAt', 'id', 'isClosed', 'isOverdue', 'number', 'origin', 'ownerId', 'priority',
-    'productId', 'resolution', 'resolutionDueAt', 'resolvedAt', 'status', 'subject', 'type',
-    'updatedAt', 'version'
+    'accountId', 'closedAt', 'contactId', 'createdAt', 'description', 'escalatedAt',
+    'firstResponseAt', 'firstResponseDueAt', 'id', 'isClosed', 'isOverdue', 'number', 'origin',
+    'ownerId', 'priority', 'productId', 'reopenCount', 'reopenedAt', 'resolution',
+    'resolutionDueAt', 'resolvedAt', 'status', 'subject', 'type', 'updatedAt', 'version'
   ])
 
   const read = await get(ws, record.id)
@@ -216,13 +218,13 @@ t.test('filters by every documented field and searches subject and description',
     productId,
     ownerId: agent.id
   })
-  const b = await createCase(ws, {
+  const opened = await createCase(ws, {
     subject: 'Question about billing',
     description: 'Which plan includes the API?',
-    status: 'closed',
     type: 'question',
     origin: 'chat'
   })
+  const b = (await patch(ws, opened.id, { status: 'closed' })).json()
 
   const expectations: [string, string[]][] = [
     ['status=in_progress', [a.id]],
@@ -241,6 +243,8 @@ t.test('filters by every documented field and searches subject and description',
     [`ownerId=${ws.userId},${agent.id}`, [b.id, a.id]],
     [`createdAtFrom=${b.createdAt}`, [b.id]],
     [`createdAtTo=${a.createdAt}`, [a.id]],
+    ['isOpen=true', [a.id]],
+    ['isOpen=false', [b.id]],
     ['q=duplex', [a.id]],
     ['q=PLAN api', [b.id]],
     ['q=printer billing', []]
@@ -351,35 +355,32 @@ t.test('checks every reference like an id that was never used', async (t) => {
 t.test('needs a resolution to resolve, looking at the merged case', async (t) => {
   const ws = await createWorkspace(app)
 
-  const bare = await post(ws, { subject: 'x', status: 'resolved' })
-  assertProblem(t, bare, 422, 'CRM_UNPROCESSABLE')
-  t.equal(bare.json().errors[0].pointer, '/resolution')
-  const blank = await post(ws, { subject: 'x', status: 'resolved', resolution: '   ' })
-  assertProblem(t, blank, 422, 'CRM_UNPROCESSABLE')
-
   const kase = await createCase(ws)
   const refused = await patch(ws, kase.id, { status: 'resolved' })
-  assertProblem(t, refused, 422, 'CRM_UNPROCESSABLE')
+  assertProblem(t, refused, 422, 'CRM_CASE_RESOLUTION_REQUIRED')
   t.same(refused.json().errors, [
     { pointer: '/resolution', message: 'a resolved case needs a resolution' }
   ])
+  const blank = await patch(ws, kase.id, { status: 'resolved', resolution: '   ' })
+  assertProblem(t, blank, 422, 'CRM_CASE_RESOLUTION_REQUIRED')
   t.equal((await get(ws, kase.id)).json().version, 1)
 
   const together = await patch(ws, kase.id, { status: 'resolved', resolution: 'Reset the token' })
   t.equal(together.statusCode, 200, together.body)
+  t.equal(together.json().isClosed, true)
+  t.ok(together.json().resolvedAt)
+  t.equal(together.json().closedAt, together.json().resolvedAt)
 
   const clear = await patch(ws, kase.id, { resolution: null })
-  assertProblem(t, clear, 422, 'CRM_UNPROCESSABLE')
+  assertProblem(t, clear, 422, 'CRM_CASE_RESOLUTION_REQUIRED')
   t.equal(clear.json().errors[0].pointer, '/resolution')
 
   const noted = await createCase(ws, { resolution: 'Known workaround: clear the cache' })
   const later = await patch(ws, noted.id, { status: 'resolved' })
   t.equal(later.statusCode, 200, 'the stored resolution counts')
 
-  const created = await createCase(ws, { status: 'resolved', resolution: 'Answered on the phone' })
-  t.equal(created.isClosed, true)
-  t.ok(created.resolvedAt)
-  t.equal(created.closedAt, created.resolvedAt)
+  const closed = await patch(ws, noted.id, { status: 'closed', resolution: null })
+  t.equal(closed.statusCode, 200, 'only a resolved case needs one')
 })
 
 t.test('records when a case is resolved and closed, and clears both on reopening', async (t) => {
@@ -414,8 +415,10 @@ t.test('records when a case is resolved and closed, and clears both on reopening
   t.ok(rejected.closedAt)
   t.ok(ms(rejected.closedAt) > ms(resolved.closedAt))
 
+  await patch({ status: 'assigned' })
   const duplicate = await patch({ status: 'duplicate' })
-  t.equal(duplicate.closedAt, rejected.closedAt)
+  t.equal(duplicate.resolvedAt, null)
+  t.ok(ms(duplicate.closedAt) > ms(rejected.closedAt), 'a new entry into the closed statuses')
 
   const listed = await ws.request({ method: 'GET', url: '/v1/cases?isClosed=true' })
   t.same(listed.json().data.map((c: { id: string }) => c.id), [kase.id])
