@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AppDeps } from '../deps.js'
 import type { Tenant } from '../lib/records/tenant.js'
-import { createResource } from '../lib/resource/resource.service.js'
+import { createResource, updateResource } from '../lib/resource/resource.service.js'
 import type { AnyResourceDefinition } from '../lib/resource/resource.js'
 import { accountResource } from '../modules/accounts/accounts.resource.js'
 import { createWorkspaceWithAdmin } from '../modules/auth/auth.service.js'
@@ -81,13 +81,17 @@ async function seedRecords (deps: AppDeps, tenant: Tenant) {
       campaignId: campaign === undefined ? undefined : ids[campaign]
     })
   }
-  for (const { account, contact, product, ...body } of DEMO_DATA.cases) {
-    await make(caseResource, {
+  // A case opens in an open status; a resolved one is resolved after it opens.
+  for (const { account, contact, product, status, resolution, ...body } of DEMO_DATA.cases) {
+    const id = await make(caseResource, {
       ...body,
       accountId: ids[account],
       contactId: ids[contact],
       productId: product === undefined ? undefined : ids[product]
     })
+    if (status !== undefined) {
+      await updateResource(db, caseResource, tenant, id, { status, resolution }, undefined)
+    }
   }
 }
 
