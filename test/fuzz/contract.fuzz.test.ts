@@ -338,6 +338,8 @@ async function seedRecords (
         for (const sample of samples) {
           const body = { ...sample }
           if (typeof body.email === 'string') body.email = `${RUN_TAG}.${body.email}`.slice(0, 254)
+          // Seeds are what other records link to: an inactive product or user cannot be.
+          if (body.isActive === false) body.isActive = true
           // Required links point at a record of the same workspace; optional ones go.
           for (const k of Object.keys(body)) {
             if (!k.endsWith('Id')) continue
@@ -415,6 +417,9 @@ async function seedChildren (
             else delete body[k]
           }
           const res = await ws.request({ method: 'POST', url: path.replace(`{${parentParam}}`, parentId), payload: body })
+          if (process.env.FUZZ_DEBUG !== undefined && path.includes(process.env.FUZZ_DEBUG)) {
+            process.stderr.write(`seed ${path} ${JSON.stringify(body)} → ${res.statusCode} ${res.body.slice(0, 200)}\n`)
+          }
           if (res.statusCode !== 201) continue
           const id = res.json().id
           if (typeof id === 'string') out.push(id)

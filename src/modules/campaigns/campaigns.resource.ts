@@ -15,6 +15,7 @@ import {
   campaignSchemas
 } from './campaigns.schemas.js'
 import { campaigns, campaignsSearch } from './campaigns.table.js'
+import { campaignMembers } from './members/campaign-members.table.js'
 
 type CampaignRow = typeof campaigns.$inferSelect & Row
 
@@ -86,7 +87,9 @@ export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
   referencedBy: [
     { label: 'leads', table: () => leads, column: () => leads.campaignId },
     { label: 'opportunities', table: () => opportunities, column: () => opportunities.campaignId },
-    { label: 'child campaigns', table: () => campaigns, column: () => campaigns.parentCampaignId }
+    { label: 'child campaigns', table: () => campaigns, column: () => campaigns.parentCampaignId },
+    // Live members would point at a deleted campaign; remove them first.
+    { label: 'members', table: () => campaignMembers, column: () => campaignMembers.campaignId }
   ],
   toDto: (row) => recordToDto<Campaign>(campaignSchemas.record, row),
   async prepareCreate (ctx, body) {
