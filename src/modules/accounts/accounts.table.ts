@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { searchDocument } from '../../db/full-text.js'
 import { index, integer, jsonb, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
@@ -36,6 +37,10 @@ export const accounts = pgTable(
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(isLive(t.deletedAt)),
     index('accounts_workspace_id_domain_idx').on(t.workspaceId, t.domain).where(isLive(t.deletedAt)),
+    // Lead conversion finds an account by its name, ignoring case and blanks.
+    index('accounts_workspace_id_name_idx')
+      .on(t.workspaceId, sql`lower(trim(${t.name}))`)
+      .where(isLive(t.deletedAt)),
     index('accounts_workspace_id_parent_account_id_idx').on(t.workspaceId, t.parentAccountId),
     sameWorkspace('accounts_parent_account_id_fkey', [t.workspaceId, t.parentAccountId], [t.workspaceId, t.id]),
     sameWorkspace('accounts_owner_id_fkey', [t.workspaceId, t.ownerId], [users.workspaceId, users.id])

@@ -56,8 +56,8 @@ export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
       'optional field. The dates are checked on the merged result, and `parentCampaignId` may not ' +
       'name the campaign itself or one of its descendants (422). With If-Match, a stale ETag ' +
       'answers 412 and changes nothing.',
-    delete: 'Deletes the campaign. A campaign that live leads, opportunities or child campaigns still ' +
-      'refer to is not deleted: the answer is 409 and names them.'
+    delete: 'Deletes the campaign. A campaign that live leads, opportunities, child campaigns or members ' +
+      'still refer to is not deleted: the answer is 409 and names them (remove the members first).'
   },
   sortable: {
     createdAt: { column: campaigns.createdAt, kind: 'timestamp', nullable: false },

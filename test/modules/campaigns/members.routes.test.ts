@@ -463,3 +463,22 @@ t.test('lets admins, managers and marketing write members; other roles only read
   t.same(read.json(), member, 'untouched')
   t.equal((await rowsOf(campaign.id)).filter((r) => r.deletedAt === null).length, 1)
 })
+
+t.test('an unsubscribed member opts the person out of every campaign', async (t) => {
+  const ws = await createWorkspace(app)
+  const campaign = await createCampaign(ws)
+  const lead = await createLead(ws, { email: 'leaving@example.com' })
+  const contact = await createContact(ws, { lastName: 'Gone', email: `gone-${lead.id}@example.com` })
+  for (const [person, url] of [
+    [{ leadId: lead.id }, `/v1/leads/${lead.id}`],
+    [{ contactId: contact.id }, `/v1/contacts/${contact.id}`]
+  ] as const) {
+    const member = await addMember(ws, campaign.id, person, { status: 'sent' })
+    const res = await ws.request({
+      method: 'PATCH', url: `${membersUrl(campaign.id)}/${member.id}`, payload: { status: 'unsubscribed' }
+    })
+    t.equal(res.statusCode, 200, res.body)
+    t.equal(res.json().emailOptOut, true, 'the member shows the opt-out')
+    t.equal((await ws.request({ method: 'GET', url })).json().emailOptOut, true, `${url} is opted out`)
+  }
+})

@@ -1,7 +1,12 @@
+import { eq } from 'drizzle-orm'
 import { Type } from 'typebox'
+import { updateRecord } from '../../../lib/records/record-writer.js'
+import { scoped, type WriteContext } from '../../../lib/records/tenant.js'
 import { withFieldErrors } from '../../../lib/errors.js'
 import { recordToDto } from '../../../lib/resource/resource.schemas.js'
 import type { ResourceDefinition, Row } from '../../../lib/resource/resource.js'
+import { contacts } from '../../contacts/contacts.table.js'
+import { leads } from '../../leads/leads.table.js'
 import { MemberStatusNotAllowedError } from './campaign-members.errors.js'
 import { isOptedOut, type Person, personSearch } from './campaign-members.people.js'
 import {
@@ -18,6 +23,21 @@ import {
 import { campaignMembers } from './campaign-members.table.js'
 
 export type MemberRow = typeof campaignMembers.$inferSelect & Row
+
+/** Sets emailOptOut on the member's lead or contact, through the record writer. */
+async function optOutPerson (ctx: WriteContext, member: MemberRow) {
+  const table = member.leadId !== null ? leads : contacts
+  const id = (member.leadId ?? member.contactId) as string
+  const [person] = await ctx.tx
+    .select()
+    .from(table)
+    .where(scoped(table, ctx.tenant.workspaceId, eq(table.id, id)))
+    .for('update')
+  if (person === undefined || person.emailOptOut) return
+  // A converted lead no longer changes; its contact carries the person on.
+  if ('status' in person && person.status === 'converted') return
+  await updateRecord(ctx, table, person, { emailOptOut: true })
+}
 /** A member row with its person's fields, as toDto shows it. */
 export type MemberView = MemberRow & Partial<Person>
 
@@ -85,7 +105,7 @@ export const memberResource: ResourceDefinition<MemberView, CampaignMember> = {
       ...stepTimeFor(status, {}, new Date())
     }
   },
-  async prepareUpdate (_ctx, current, patch) {
+  async prepareUpdate (ctx, current, patch) {
     const status = (patch as { status?: MemberStatus }).status
     if (status === undefined || status === current.status) return {}
     const from = current.status as MemberStatus
@@ -94,9 +114,8 @@ export const memberResource: ResourceDefinition<MemberView, CampaignMember> = {
       const error = new MemberStatusNotAllowedError(message)
       throw withFieldErrors(error, [{ pointer: '/status', message }])
     }
-    // TODO(#3): entering unsubscribed does not set the person's emailOptOut
-    // (the lead or contact is another module's record); the unsubscribe
-    // link of the send job is meant to set both.
+    // An unsubscribed person is never emailed again, by any campaign.
+    if (status === 'unsubscribed') await optOutPerson(ctx, current)
     return { status, ...stepTimeFor(status, current, new Date()) }
   }
 }

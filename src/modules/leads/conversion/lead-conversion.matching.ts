@@ -63,8 +63,7 @@ export async function matchAccounts (
   }
   const company = lead.company?.trim() ?? ''
   if (company === '') return undefined
-  // TODO(#3): no index holds lower(name), so this reads the workspace's
-  // accounts; an index on (workspace_id, lower(name)) needs a migration.
+  // Served by accounts_workspace_id_name_idx (the same expression).
   const rows = await lockedAccounts(ctx, sql`lower(trim(${accounts.name})) = lower(${company})`)
   return rows.length > 0 ? { by: 'name', rows } : undefined
 }

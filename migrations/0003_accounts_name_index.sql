@@ -1,0 +1,1 @@
+CREATE INDEX "accounts_workspace_id_name_idx" ON "accounts" USING btree ("workspace_id",lower(trim("name"))) WHERE "accounts"."deleted_at" is null;
