@@ -24,7 +24,7 @@ t.test('a campaign brings leads that become won business and a resolved case', a
   const marketing = await createUser(app, admin, 'marketing')
   const sales = await createUser(app, admin, 'sales')
   const support = await createUser(app, admin, 'support')
-  const ok = async (res: { statusCode: number, body: string, json: () => any }, status: number, what: string) => {
+  const ok = async (res: { statusCode: number, body: string, json: () => unknown }, status: number, what: string) => {
     t.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 300)}`)
     return res.json() as Json
   }

@@ -3,6 +3,18 @@
 import { client } from './client.gen.js'
 import type { Client, Options as Options2, TDataShape } from './client/index.js'
 import type {
+  AddCampaignMemberData,
+  AddCampaignMemberErrors,
+  AddCampaignMemberResponses,
+  AddCampaignMembersData,
+  AddCampaignMembersErrors,
+  AddCampaignMembersResponses,
+  ConvertLeadData,
+  ConvertLeadErrors,
+  ConvertLeadResponses,
+  ConvertLeadsData,
+  ConvertLeadsErrors,
+  ConvertLeadsResponses,
   CreateAccessTokenData,
   CreateAccessTokenErrors,
   CreateAccessTokenResponses,
@@ -15,6 +27,9 @@ import type {
   CreateCampaignData,
   CreateCampaignErrors,
   CreateCampaignResponses,
+  CreateCaseCommentData,
+  CreateCaseCommentErrors,
+  CreateCaseCommentResponses,
   CreateCaseData,
   CreateCaseErrors,
   CreateCaseResponses,
@@ -24,9 +39,18 @@ import type {
   CreateLeadData,
   CreateLeadErrors,
   CreateLeadResponses,
+  CreateOpportunityContactRoleData,
+  CreateOpportunityContactRoleErrors,
+  CreateOpportunityContactRoleResponses,
   CreateOpportunityData,
   CreateOpportunityErrors,
+  CreateOpportunityLineItemData,
+  CreateOpportunityLineItemErrors,
+  CreateOpportunityLineItemResponses,
   CreateOpportunityResponses,
+  CreateOpportunityStageData,
+  CreateOpportunityStageErrors,
+  CreateOpportunityStageResponses,
   CreateProductData,
   CreateProductErrors,
   CreateProductResponses,
@@ -38,7 +62,13 @@ import type {
   DeleteAccountResponses,
   DeleteCampaignData,
   DeleteCampaignErrors,
+  DeleteCampaignMemberData,
+  DeleteCampaignMemberErrors,
+  DeleteCampaignMemberResponses,
   DeleteCampaignResponses,
+  DeleteCaseCommentData,
+  DeleteCaseCommentErrors,
+  DeleteCaseCommentResponses,
   DeleteCaseData,
   DeleteCaseErrors,
   DeleteCaseResponses,
@@ -48,9 +78,18 @@ import type {
   DeleteLeadData,
   DeleteLeadErrors,
   DeleteLeadResponses,
+  DeleteOpportunityContactRoleData,
+  DeleteOpportunityContactRoleErrors,
+  DeleteOpportunityContactRoleResponses,
   DeleteOpportunityData,
   DeleteOpportunityErrors,
+  DeleteOpportunityLineItemData,
+  DeleteOpportunityLineItemErrors,
+  DeleteOpportunityLineItemResponses,
   DeleteOpportunityResponses,
+  DeleteOpportunityStageData,
+  DeleteOpportunityStageErrors,
+  DeleteOpportunityStageResponses,
   DeleteProductData,
   DeleteProductErrors,
   DeleteProductResponses,
@@ -62,24 +101,54 @@ import type {
   GetApiKeyResponses,
   GetCampaignData,
   GetCampaignErrors,
+  GetCampaignMemberData,
+  GetCampaignMemberErrors,
+  GetCampaignMemberResponses,
   GetCampaignResponses,
+  GetCampaignStatsData,
+  GetCampaignStatsErrors,
+  GetCampaignStatsResponses,
+  GetCaseCommentData,
+  GetCaseCommentErrors,
+  GetCaseCommentResponses,
   GetCaseData,
   GetCaseErrors,
   GetCaseResponses,
+  GetCaseSlaPoliciesData,
+  GetCaseSlaPoliciesErrors,
+  GetCaseSlaPoliciesResponses,
+  GetCasesReportData,
+  GetCasesReportErrors,
+  GetCasesReportResponses,
   GetContactData,
   GetContactErrors,
   GetContactResponses,
   GetLeadData,
   GetLeadErrors,
   GetLeadResponses,
+  GetLeadsReportData,
+  GetLeadsReportErrors,
+  GetLeadsReportResponses,
   GetLivenessData,
   GetLivenessResponses,
   GetMeData,
   GetMeErrors,
   GetMeResponses,
+  GetOpportunityContactRoleData,
+  GetOpportunityContactRoleErrors,
+  GetOpportunityContactRoleResponses,
   GetOpportunityData,
   GetOpportunityErrors,
+  GetOpportunityLineItemData,
+  GetOpportunityLineItemErrors,
+  GetOpportunityLineItemResponses,
   GetOpportunityResponses,
+  GetOpportunityStageData,
+  GetOpportunityStageErrors,
+  GetOpportunityStageResponses,
+  GetPipelineReportData,
+  GetPipelineReportErrors,
+  GetPipelineReportResponses,
   GetProductData,
   GetProductErrors,
   GetProductResponses,
@@ -89,18 +158,45 @@ import type {
   GetUserData,
   GetUserErrors,
   GetUserResponses,
+  ListAccountCasesData,
+  ListAccountCasesErrors,
+  ListAccountCasesResponses,
+  ListAccountContactsData,
+  ListAccountContactsErrors,
+  ListAccountContactsResponses,
+  ListAccountOpportunitiesData,
+  ListAccountOpportunitiesErrors,
+  ListAccountOpportunitiesResponses,
   ListAccountsData,
   ListAccountsErrors,
   ListAccountsResponses,
   ListApiKeysData,
   ListApiKeysErrors,
   ListApiKeysResponses,
+  ListCampaignLeadsData,
+  ListCampaignLeadsErrors,
+  ListCampaignLeadsResponses,
+  ListCampaignMembersData,
+  ListCampaignMembersErrors,
+  ListCampaignMembersResponses,
+  ListCampaignOpportunitiesData,
+  ListCampaignOpportunitiesErrors,
+  ListCampaignOpportunitiesResponses,
   ListCampaignsData,
   ListCampaignsErrors,
   ListCampaignsResponses,
+  ListCaseCommentsData,
+  ListCaseCommentsErrors,
+  ListCaseCommentsResponses,
   ListCasesData,
   ListCasesErrors,
   ListCasesResponses,
+  ListContactCasesData,
+  ListContactCasesErrors,
+  ListContactCasesResponses,
+  ListContactOpportunitiesData,
+  ListContactOpportunitiesErrors,
+  ListContactOpportunitiesResponses,
   ListContactsData,
   ListContactsErrors,
   ListContactsResponses,
@@ -110,6 +206,15 @@ import type {
   ListOpportunitiesData,
   ListOpportunitiesErrors,
   ListOpportunitiesResponses,
+  ListOpportunityContactRolesData,
+  ListOpportunityContactRolesErrors,
+  ListOpportunityContactRolesResponses,
+  ListOpportunityHistoryData,
+  ListOpportunityHistoryErrors,
+  ListOpportunityHistoryResponses,
+  ListOpportunityLineItemsData,
+  ListOpportunityLineItemsErrors,
+  ListOpportunityLineItemsResponses,
   ListOpportunityStagesData,
   ListOpportunityStagesErrors,
   ListOpportunityStagesResponses,
@@ -119,9 +224,33 @@ import type {
   ListUsersData,
   ListUsersErrors,
   ListUsersResponses,
+  ReplaceCaseSlaPoliciesData,
+  ReplaceCaseSlaPoliciesErrors,
+  ReplaceCaseSlaPoliciesResponses,
   RevokeApiKeyData,
   RevokeApiKeyErrors,
   RevokeApiKeyResponses,
+  SearchAccountsData,
+  SearchAccountsErrors,
+  SearchAccountsResponses,
+  SearchCampaignsData,
+  SearchCampaignsErrors,
+  SearchCampaignsResponses,
+  SearchCasesData,
+  SearchCasesErrors,
+  SearchCasesResponses,
+  SearchContactsData,
+  SearchContactsErrors,
+  SearchContactsResponses,
+  SearchLeadsData,
+  SearchLeadsErrors,
+  SearchLeadsResponses,
+  SearchOpportunitiesData,
+  SearchOpportunitiesErrors,
+  SearchOpportunitiesResponses,
+  SearchProductsData,
+  SearchProductsErrors,
+  SearchProductsResponses,
   SignupData,
   SignupErrors,
   SignupResponses,
@@ -130,7 +259,13 @@ import type {
   UpdateAccountResponses,
   UpdateCampaignData,
   UpdateCampaignErrors,
+  UpdateCampaignMemberData,
+  UpdateCampaignMemberErrors,
+  UpdateCampaignMemberResponses,
   UpdateCampaignResponses,
+  UpdateCaseCommentData,
+  UpdateCaseCommentErrors,
+  UpdateCaseCommentResponses,
   UpdateCaseData,
   UpdateCaseErrors,
   UpdateCaseResponses,
@@ -140,9 +275,18 @@ import type {
   UpdateLeadData,
   UpdateLeadErrors,
   UpdateLeadResponses,
+  UpdateOpportunityContactRoleData,
+  UpdateOpportunityContactRoleErrors,
+  UpdateOpportunityContactRoleResponses,
   UpdateOpportunityData,
   UpdateOpportunityErrors,
+  UpdateOpportunityLineItemData,
+  UpdateOpportunityLineItemErrors,
+  UpdateOpportunityLineItemResponses,
   UpdateOpportunityResponses,
+  UpdateOpportunityStageData,
+  UpdateOpportunityStageErrors,
+  UpdateOpportunityStageResponses,
   UpdateProductData,
   UpdateProductErrors,
   UpdateProductResponses,
@@ -605,7 +749,7 @@ export const listLeads = <ThrowOnError extends boolean = false>(
 /**
  * Create a lead
  *
- * Creates a lead, `open` unless `status` says otherwise. `currency` defaults to the workspace currency and `ownerId` to the caller. `converted` cannot be written: only conversion sets it. `score` and the conversion fields are computed.
+ * Creates a lead, `open` unless `status` says otherwise. `currency` defaults to the workspace currency and `ownerId` to the caller. `converted` cannot be written: only conversion (POST /v1/leads/{leadId}/convert) sets it. `score` and the conversion fields are computed.
  */
 export const createLead = <ThrowOnError extends boolean = false>(
   options: Options<CreateLeadData, ThrowOnError>
@@ -627,7 +771,7 @@ export const createLead = <ThrowOnError extends boolean = false>(
 /**
  * Delete a lead
  *
- * Deletes the lead. A lead that live opportunities still refer to is not deleted: the answer is 409 and names them.
+ * Deletes the lead. A converted lead no longer changes and is not deleted either: the answer is 409 `CRM_LEAD_CONVERTED`. A lead that live opportunities still refer to is not deleted: the answer is 409 and names them. With If-Match, a stale ETag answers 412 and deletes nothing.
  */
 export const deleteLead = <ThrowOnError extends boolean = false>(
   options: Options<DeleteLeadData, ThrowOnError>
@@ -681,7 +825,7 @@ export const updateLead = <ThrowOnError extends boolean = false>(
 /**
  * List opportunity stages
  *
- * The whole pipeline of the workspace, ordered by `position`; it is short, so it is not paged. A new workspace starts with prospecting, qualification, proposal, negotiation, closed_won and closed_lost.
+ * The pipeline of the workspace, ordered by `position`, then `key`. A workspace has at most 200 stages and `limit` defaults to that, so without `limit` the whole pipeline comes in one answer and `nextCursor` is null; with a smaller `limit` it is paged like every list. A new workspace starts with prospecting, qualification, proposal, negotiation, closed_won and closed_lost. There is no sort, filter or `q`: an unknown parameter is a 400.
  */
 export const listOpportunityStages = <ThrowOnError extends boolean = false>(
   options?: Options<ListOpportunityStagesData, ThrowOnError>
@@ -694,6 +838,84 @@ export const listOpportunityStages = <ThrowOnError extends boolean = false>(
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/opportunity-stages',
     ...options
+  })
+
+/**
+ * Create a stage
+ *
+ * Adds a stage to the pipeline (admins only). `key` is lower snake_case and unique in the workspace (409 CRM_OPPORTUNITY_STAGE_KEY_TAKEN); it is what opportunities hold in `stage` and never changes. `position` defaults to after the last stage; `isClosed` and `isWon` default to false, and `isWon` needs `isClosed` (422). A key that belonged to a deleted stage brings that stage back, with its id and the values of this request, and its version continues from the deleted one: deleted opportunities still name the key. A workspace holds at most 200 stages (409).
+ */
+export const createOpportunityStage = <ThrowOnError extends boolean = false>(
+  options: Options<CreateOpportunityStageData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    CreateOpportunityStageResponses,
+    CreateOpportunityStageErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunity-stages',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Delete a stage
+ *
+ * Deletes the stage (admins only). A stage that live opportunities are in answers 409 CRM_OPPORTUNITY_STAGE_IN_USE with their number: move them first. The last open stage cannot be deleted (409 CRM_OPPORTUNITY_STAGE_LAST_OPEN). Creating a stage with the same key later brings this one back.
+ */
+export const deleteOpportunityStage = <ThrowOnError extends boolean = false>(
+  options: Options<DeleteOpportunityStageData, ThrowOnError>
+) =>
+  (options.client ?? client).delete<
+    DeleteOpportunityStageResponses,
+    DeleteOpportunityStageErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunity-stages/{stageId}',
+    ...options
+  })
+
+/**
+ * Get a stage
+ */
+export const getOpportunityStage = <ThrowOnError extends boolean = false>(
+  options: Options<GetOpportunityStageData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    GetOpportunityStageResponses,
+    GetOpportunityStageErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunity-stages/{stageId}',
+    ...options
+  })
+
+/**
+ * Update a stage
+ *
+ * Merges the body into the stage (RFC 7396; admins only). `key` cannot be changed (400). `isWon` needs `isClosed` on the stage as it will be (422). Closing the last open stage answers 409 CRM_OPPORTUNITY_STAGE_LAST_OPEN. A change of `isClosed` or `isWon` is copied, in the same transaction, to every live opportunity in the stage (their version grows; their close date, loss reason and probability stay). A change of `probability` only applies to opportunities that enter the stage later; those already in it keep theirs. With If-Match, a stale ETag answers 412.
+ */
+export const updateOpportunityStage = <ThrowOnError extends boolean = false>(
+  options: Options<UpdateOpportunityStageData, ThrowOnError>
+) =>
+  (options.client ?? client).patch<
+    UpdateOpportunityStageResponses,
+    UpdateOpportunityStageErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunity-stages/{stageId}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
   })
 
 /**
@@ -717,7 +939,7 @@ export const listOpportunities = <ThrowOnError extends boolean = false>(
 /**
  * Create a opportunity
  *
- * Creates an opportunity. `stage` defaults to the first open stage of the pipeline and `probability` to the stage's; `currency` defaults to the workspace currency and `ownerId` to the caller. In a closed stage an empty `closeDate` becomes today (UTC); a closed, lost stage needs a `lossReason` (422). An unknown stage answers 422 and lists the stages of the workspace.
+ * Creates an opportunity. `stage` defaults to the first open stage of the pipeline and `probability` to the stage's; `currency` defaults to the workspace currency and `ownerId` to the caller. In a closed stage an empty `closeDate` becomes today (UTC); a closed, lost stage needs a `lossReason` (422). An unknown stage answers 422 and lists the stages of the workspace. A `contactId` also becomes the primary contact role, with role `other`.
  */
 export const createOpportunity = <ThrowOnError extends boolean = false>(
   options: Options<CreateOpportunityData, ThrowOnError>
@@ -739,7 +961,7 @@ export const createOpportunity = <ThrowOnError extends boolean = false>(
 /**
  * Delete a opportunity
  *
- * Deletes the opportunity. An opportunity that a converted lead still refers to is not deleted: the answer is 409 and names it.
+ * Deletes the opportunity with its line items and contact roles. An opportunity that a converted lead still refers to is not deleted: the answer is 409 and names it.
  */
 export const deleteOpportunity = <ThrowOnError extends boolean = false>(
   options: Options<DeleteOpportunityData, ThrowOnError>
@@ -773,7 +995,7 @@ export const getOpportunity = <ThrowOnError extends boolean = false>(
 /**
  * Update a opportunity
  *
- * Merges the body into the record (RFC 7396): absent fields stay, `null` clears an optional field. A change of `stage` without a `probability` sets the new stage's probability; moving to a closed stage sets an empty `closeDate` to today (UTC). The record as it will be must have a `lossReason` when closed as lost (422). With If-Match, a stale ETag answers 412 and changes nothing.
+ * Merges the body into the record (RFC 7396): absent fields stay, `null` clears an optional field. A change of `stage` without a `probability` sets the new stage's probability; moving to a closed stage sets an empty `closeDate` to today (UTC). The record as it will be must have a `lossReason` when closed as lost (422). While the opportunity has line items, `amount` is their sum: a body with `amount` answers 422 `CRM_OPPORTUNITY_AMOUNT_FROM_LINE_ITEMS` (pointer `/amount`) and a change of `currency` 422 `CRM_OPPORTUNITY_CURRENCY_FROM_LINE_ITEMS`; once the last line item is removed, `amount` keeps its last sum and is writable again. A new `contactId` becomes the primary contact role (made with role `other` if the contact has none, the previous primary role kept as a plain one); `null` leaves no role primary. With If-Match, a stale ETag answers 412 and changes nothing.
  */
 export const updateOpportunity = <ThrowOnError extends boolean = false>(
   options: Options<UpdateOpportunityData, ThrowOnError>
@@ -835,7 +1057,7 @@ export const createProduct = <ThrowOnError extends boolean = false>(
 /**
  * Delete a product
  *
- * Deletes the product. A product that live cases still refer to is not deleted: the answer is 409 and names them.
+ * Deletes the product. A product that live cases or line items still refer to is not deleted: the answer is 409 and names them.
  */
 export const deleteProduct = <ThrowOnError extends boolean = false>(
   options: Options<DeleteProductData, ThrowOnError>
@@ -891,7 +1113,7 @@ export const updateProduct = <ThrowOnError extends boolean = false>(
 /**
  * List cases
  *
- * A page of cases, newest first unless `sort` says otherwise. Filters combine with AND; a comma list inside one filter means any of the values.
+ * A page of cases, newest first unless `sort` says otherwise. Filters combine with AND; a comma list inside one filter means any of the values. `isOpen=true` keeps the open statuses, `isOpen=false` the closed ones. `isOverdue=true` keeps the cases that are open and past `resolutionDueAt`, or without a first response and past `firstResponseDueAt`; it is evaluated at one instant per request, the same one that computes each record's `isOverdue`, so the filter and the field always agree.
  */
 export const listCases = <ThrowOnError extends boolean = false>(
   options?: Options<ListCasesData, ThrowOnError>
@@ -909,7 +1131,7 @@ export const listCases = <ThrowOnError extends boolean = false>(
 /**
  * Create a case
  *
- * Opens a case. The server assigns `number` (1, 2, 3 ... per workspace) and the due times of the priority (urgent 1 h / 4 h, high 4 h / 24 h, normal 8 h / 72 h, low 24 h / 120 h for the first response and the resolution); `ownerId` defaults to the caller.
+ * Opens a case. The server assigns `number` (1, 2, 3 ... per workspace); `status` defaults to new, `priority` to normal and `ownerId` to the caller. A case opens in an open status (new, assigned, in_progress, pending_customer or escalated); a closed status answers 422 (CRM_CASE_INITIAL_STATUS_CLOSED): open it, then resolve or close it, so that every closed case went through the workflow. Opening in escalated sets `escalatedAt`. The due times are `createdAt` plus the first-response and resolution minutes of the priority in the workspace's service levels (GET /v1/case-sla-policies; by default urgent 60 / 240, high 240 / 1440, normal 480 / 4320, low 1440 / 7200 minutes), as they stand when the case is opened. A later change of the service levels does not move them.
  */
 export const createCase = <ThrowOnError extends boolean = false>(
   options: Options<CreateCaseData, ThrowOnError>
@@ -931,7 +1153,7 @@ export const createCase = <ThrowOnError extends boolean = false>(
 /**
  * Delete a case
  *
- * Deletes the case. Nothing refers to a case, so the delete always succeeds.
+ * Deletes the case and its comments. Nothing else refers to a case, so the delete always succeeds.
  */
 export const deleteCase = <ThrowOnError extends boolean = false>(
   options: Options<DeleteCaseData, ThrowOnError>
@@ -963,7 +1185,7 @@ export const getCase = <ThrowOnError extends boolean = false>(
 /**
  * Update a case
  *
- * Merges the body into the case (RFC 7396): absent fields stay, `null` clears an optional field. Any status may follow any other; `resolved` needs a `resolution` (422). Entering `resolved` sets `resolvedAt`, entering a closed status sets `closedAt`, and an open status after a closed one clears both. A new priority recomputes the due times from `createdAt`. With If-Match, a stale ETag answers 412 and changes nothing.
+ * Merges the body into the case (RFC 7396): absent fields stay, `null` clears an optional field. Statuses new, assigned, in_progress, pending_customer and escalated are open; resolved, closed, rejected and duplicate are closed. From an open status any status may follow; from `resolved` only `closed` or an open status; from `closed`, `rejected` or `duplicate` only an open status. Any other move answers 409 (CRM_CASE_TRANSITION_NOT_ALLOWED) naming from, to and the statuses allowed, and changes nothing; setting the current status again is no move. `resolved` needs a non-blank `resolution`, sent or already stored, and a resolved case cannot clear it (422, CRM_CASE_RESOLUTION_REQUIRED). Entering `resolved` sets `resolvedAt`; entering the closed statuses sets `closedAt` (resolved then closed keeps the first time); entering `escalated` sets `escalatedAt` to that time (the latest escalation). Reopening, an open status after a closed one, clears `resolvedAt` and `closedAt`, sets `reopenedAt` and adds one to `reopenCount`; the resolution stays as a note. A new priority recomputes both due times from `createdAt` with the service level of the new priority as it stands now; other changes keep them. With If-Match, a stale ETag answers 412 and changes nothing.
  */
 export const updateCase = <ThrowOnError extends boolean = false>(
   options: Options<UpdateCaseData, ThrowOnError>
@@ -1025,7 +1247,7 @@ export const createCampaign = <ThrowOnError extends boolean = false>(
 /**
  * Delete a campaign
  *
- * Deletes the campaign. A campaign that live leads, opportunities or child campaigns still refer to is not deleted: the answer is 409 and names them.
+ * Deletes the campaign. A campaign that live leads, opportunities, child campaigns or members still refer to is not deleted: the answer is 409 and names them (remove the members first).
  */
 export const deleteCampaign = <ThrowOnError extends boolean = false>(
   options: Options<DeleteCampaignData, ThrowOnError>
@@ -1076,4 +1298,952 @@ export const updateCampaign = <ThrowOnError extends boolean = false>(
       'Content-Type': 'application/json',
       ...options.headers
     }
+  })
+
+/**
+ * Convert a lead into an account, a contact and an opportunity
+ *
+ * One transaction, all or nothing: if any part fails (an unknown stage, a loss reason missing, a reference that does not exist) no record is made or changed and the lead stays as it was.
+ *
+ * Status: an open, contacted or qualified lead converts. An unqualified lead answers 409 `CRM_LEAD_UNQUALIFIED` (qualify it first); a converted lead answers 409 `CRM_LEAD_CONVERTED`, so converting twice is refused.
+ *
+ * Account: the one `accountId` names; else the oldest live account whose domain is the lead's (from its website, else from its email unless that is a free-mail provider such as gmail.com); else the oldest whose name is the lead's company, ignoring case; else a new account from the lead (name = company, or the person's name without one; website, industry, phone, numberOfEmployees, billingAddress = address). Further accounts that match alike are reported in `duplicates`.
+ *
+ * Contact: the one `contactId` names, which must work at that account (another account answers 422 `CRM_LEAD_CONVERSION_CONTACT_MISMATCH`; a contact of no account is moved to it); else the live contact with the lead's email, ignoring case; else a new contact from the lead at the account (firstName, lastName, email, phone, title, mailingAddress = address, doNotCall, emailOptOut, leadSource = source). A contact with the lead's email that is not the one used, or that works at another account, is reported in `duplicates`.
+ *
+ * Reused records only get their empty fields filled from the lead (`filledFields` names them); nothing already there is overwritten, and flags such as emailOptOut are left as they are.
+ *
+ * Opportunity, unless `createOpportunity` is false (then `opportunity` must be absent): made through the opportunity rules (stage default and probability, closing, loss reason) from `opportunity` and the lead: amount = estimatedAmount, currency, source, campaignId (while the campaign is live) and leadId; name defaults to "<account> – <person>". The contact is its primary contact with `contactRole` (default decision_maker). Errors of these rules point into `/opportunity`.
+ *
+ * Owner of every record created: `ownerId`, else the lead's owner while active, else the caller. Every id in the body must be a live record of the caller's workspace; one that is not (never used, deleted, or another workspace's) answers 422 `CRM_INVALID_REFERENCE` naming the field.
+ *
+ * The lead becomes `converted` with `convertedAt` and its three links. `duplicates` also lists other live, unconverted leads with the same email; at most 20 of each kind are listed, and none is changed.
+ *
+ * `dryRun` answers the same plan, with the same refusals, and writes nothing: `lead` is shown as it stays and records that would be created have a null id. The roles admin, manager and sales may convert. Idempotency-Key replays the first answer. Every field of the body is optional; no body at all is the same as `{}`.
+ */
+export const convertLead = <ThrowOnError extends boolean = false>(
+  options: Options<ConvertLeadData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    ConvertLeadResponses,
+    ConvertLeadErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/leads/{leadId}/convert',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Convert up to 100 leads
+ *
+ * Converts 1 to 100 leads, each exactly as POST /v1/leads/{leadId}/convert would and in its own transaction: one failing does not stop or undo the others. The answer is 200 with one result per conversion, in request order: `status` 200 and `conversion`, or the status and problem (`error`, pointers under `/conversions/<index>`) the single conversion would have answered. A lead named twice answers 400. `dryRun` plans every conversion and writes nothing. The roles admin, manager and sales may convert. Idempotency-Key replays the first answer.
+ */
+export const convertLeads = <ThrowOnError extends boolean = false>(
+  options: Options<ConvertLeadsData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    ConvertLeadsResponses,
+    ConvertLeadsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/leads/convert',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * List the history of an opportunity
+ *
+ * Every write that changed the opportunity's `stage`, `amount`, `probability` or `closeDate`, newest first, with the values before and after: one entry for the creation (all four in `changedFields`, the previous values null), then one per write that changed any of the four (a write that changes none of them, such as a new name, adds nothing). A change of a stage's flags changes none of the four and is not recorded. Paged with `limit` and `cursor`; the order is fixed. An unknown or deleted opportunity answers 404.
+ */
+export const listOpportunityHistory = <ThrowOnError extends boolean = false>(
+  options: Options<ListOpportunityHistoryData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListOpportunityHistoryResponses,
+    ListOpportunityHistoryErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/history',
+    ...options
+  })
+
+/**
+ * List the line items of an opportunity
+ *
+ * A page of the opportunity's line items, newest first unless `sort` says otherwise, with the cursor, sort and filter grammar of every list. An unknown opportunity answers 404.
+ */
+export const listOpportunityLineItems = <ThrowOnError extends boolean = false>(
+  options: Options<ListOpportunityLineItemsData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListOpportunityLineItemsResponses,
+    ListOpportunityLineItemsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/line-items',
+    ...options
+  })
+
+/**
+ * Add a line item to an opportunity
+ *
+ * Adds a product to the opportunity. The product must be a live product of the workspace (422 `CRM_INVALID_REFERENCE`) and active (422 `CRM_PRODUCT_INACTIVE`). `quantity` defaults to 1 and `discountPercent` to 0. Without a `unitPrice` the product's is used: it must have one (422 `CRM_LINE_ITEM_PRICE_REQUIRED`) in the opportunity's currency (422 `CRM_LINE_ITEM_CURRENCY_MISMATCH`); a `unitPrice` given is in the opportunity's currency. `totalPrice` is quantity × unitPrice × (100 − discountPercent) / 100, in exact decimals, rounded half up to cents; a total or a sum above 999999999999.99 answers 422 `CRM_LINE_ITEM_TOTAL_TOO_LARGE`. The opportunity is locked while the line item is written, then its `amount` is set to the exact sum of its line items' `totalPrice` (recorded in its history like any change of amount). Idempotency-Key replays a retry.
+ */
+export const createOpportunityLineItem = <ThrowOnError extends boolean = false>(
+  options: Options<CreateOpportunityLineItemData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    CreateOpportunityLineItemResponses,
+    CreateOpportunityLineItemErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/line-items',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Remove a line item from an opportunity
+ *
+ * Removes the line item. The opportunity is locked while the line item is written, then its `amount` is set to the exact sum of its line items' `totalPrice` (recorded in its history like any change of amount). Removing the last line item leaves `amount` at its last sum and makes it writable again. With If-Match, a stale ETag answers 412.
+ */
+export const deleteOpportunityLineItem = <ThrowOnError extends boolean = false>(
+  options: Options<DeleteOpportunityLineItemData, ThrowOnError>
+) =>
+  (options.client ?? client).delete<
+    DeleteOpportunityLineItemResponses,
+    DeleteOpportunityLineItemErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/line-items/{lineItemId}',
+    ...options
+  })
+
+/**
+ * Get a line item of an opportunity
+ *
+ * A line item of another opportunity, or of an unknown one, answers 404.
+ */
+export const getOpportunityLineItem = <ThrowOnError extends boolean = false>(
+  options: Options<GetOpportunityLineItemData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    GetOpportunityLineItemResponses,
+    GetOpportunityLineItemErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/line-items/{lineItemId}',
+    ...options
+  })
+
+/**
+ * Change a line item of an opportunity
+ *
+ * Merges the body into the line item and computes `totalPrice` again; the product cannot change (remove the line item and add another). A product that became inactive does not keep its line items from changing. The opportunity is locked while the line item is written, then its `amount` is set to the exact sum of its line items' `totalPrice` (recorded in its history like any change of amount). With If-Match, a stale ETag answers 412 and changes nothing.
+ */
+export const updateOpportunityLineItem = <ThrowOnError extends boolean = false>(
+  options: Options<UpdateOpportunityLineItemData, ThrowOnError>
+) =>
+  (options.client ?? client).patch<
+    UpdateOpportunityLineItemResponses,
+    UpdateOpportunityLineItemErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/line-items/{lineItemId}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * List the contact roles of an opportunity
+ *
+ * A page of the opportunity's contact roles, newest first unless `sort` says otherwise, with the cursor, sort and filter grammar of every list; `q` matches the contact's name and email. An unknown opportunity answers 404.
+ */
+export const listOpportunityContactRoles = <
+  ThrowOnError extends boolean = false
+>(
+  options: Options<ListOpportunityContactRolesData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListOpportunityContactRolesResponses,
+    ListOpportunityContactRolesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/contacts',
+    ...options
+  })
+
+/**
+ * Add a contact to an opportunity
+ *
+ * Gives a contact a role on the opportunity. The contact must be a live contact of the workspace (422 `CRM_INVALID_REFERENCE`) without a role on this opportunity yet (409 `CRM_OPPORTUNITY_CONTACT_EXISTS`). The primary role mirrors the opportunity's `contactId`: making a role primary makes the previous primary role a plain one and sets `contactId` to its contact; a primary role that stops being primary, or is removed, clears `contactId`. Idempotency-Key replays a retry.
+ */
+export const createOpportunityContactRole = <
+  ThrowOnError extends boolean = false
+>(
+  options: Options<CreateOpportunityContactRoleData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    CreateOpportunityContactRoleResponses,
+    CreateOpportunityContactRoleErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/contacts',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Remove a contact from an opportunity
+ *
+ * Removes the contact's role; removing the primary role clears the opportunity's `contactId`. With If-Match, a stale ETag answers 412.
+ */
+export const deleteOpportunityContactRole = <
+  ThrowOnError extends boolean = false
+>(
+  options: Options<DeleteOpportunityContactRoleData, ThrowOnError>
+) =>
+  (options.client ?? client).delete<
+    DeleteOpportunityContactRoleResponses,
+    DeleteOpportunityContactRoleErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/contacts/{contactRoleId}',
+    ...options
+  })
+
+/**
+ * Get a contact role of an opportunity
+ *
+ * A role of another opportunity, or of an unknown one, answers 404.
+ */
+export const getOpportunityContactRole = <ThrowOnError extends boolean = false>(
+  options: Options<GetOpportunityContactRoleData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    GetOpportunityContactRoleResponses,
+    GetOpportunityContactRoleErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/contacts/{contactRoleId}',
+    ...options
+  })
+
+/**
+ * Change a contact role of an opportunity
+ *
+ * Changes the role or whether it is primary; the contact cannot change (remove the role and add another). The primary role mirrors the opportunity's `contactId`: making a role primary makes the previous primary role a plain one and sets `contactId` to its contact; a primary role that stops being primary, or is removed, clears `contactId`. With If-Match, a stale ETag answers 412 and changes nothing.
+ */
+export const updateOpportunityContactRole = <
+  ThrowOnError extends boolean = false
+>(
+  options: Options<UpdateOpportunityContactRoleData, ThrowOnError>
+) =>
+  (options.client ?? client).patch<
+    UpdateOpportunityContactRoleResponses,
+    UpdateOpportunityContactRoleErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/{opportunityId}/contacts/{contactRoleId}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * List the comments of a case
+ *
+ * A page of the case's comments, public and internal, oldest first unless `sort` says otherwise, with the cursor and filters of every list (`isPublic`, `authorId`, `createdAtFrom`, `createdAtTo`). An unknown case answers 404.
+ */
+export const listCaseComments = <ThrowOnError extends boolean = false>(
+  options: Options<ListCaseCommentsData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListCaseCommentsResponses,
+    ListCaseCommentsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/cases/{caseId}/comments',
+    ...options
+  })
+
+/**
+ * Comment on a case
+ *
+ * Adds a comment by the caller; `isPublic` defaults to false (an internal note). Comments may be added in any status, closed ones included. When the case has no `firstResponseAt`, a public comment sets it to the comment's `createdAt` (an internal comment never does), bumping the case's version; a later public comment leaves it as it is. An unknown case answers 404.
+ */
+export const createCaseComment = <ThrowOnError extends boolean = false>(
+  options: Options<CreateCaseCommentData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    CreateCaseCommentResponses,
+    CreateCaseCommentErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/cases/{caseId}/comments',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Delete a comment of a case
+ *
+ * Removes the comment from every read and list. Only the comment's author, an admin or a manager may do this; another role allowed to write cases answers 403 (CRM_CASE_COMMENT_NOT_AUTHOR). The case's `firstResponseAt` stays, even when it came from this comment. With If-Match, a stale ETag answers 412 and deletes nothing.
+ */
+export const deleteCaseComment = <ThrowOnError extends boolean = false>(
+  options: Options<DeleteCaseCommentData, ThrowOnError>
+) =>
+  (options.client ?? client).delete<
+    DeleteCaseCommentResponses,
+    DeleteCaseCommentErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/cases/{caseId}/comments/{commentId}',
+    ...options
+  })
+
+/**
+ * Get a comment of a case
+ *
+ * A comment of another case, or of an unknown case, answers 404.
+ */
+export const getCaseComment = <ThrowOnError extends boolean = false>(
+  options: Options<GetCaseCommentData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    GetCaseCommentResponses,
+    GetCaseCommentErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/cases/{caseId}/comments/{commentId}',
+    ...options
+  })
+
+/**
+ * Update a comment of a case
+ *
+ * Changes the text or the visibility of a comment. Only the comment's author, an admin or a manager may do this; another role allowed to write cases answers 403 (CRM_CASE_COMMENT_NOT_AUTHOR). Making an internal comment public sets the case's `firstResponseAt` to that moment when the case has none; making a public comment internal leaves `firstResponseAt` as it is. With If-Match, a stale ETag answers 412 and changes nothing.
+ */
+export const updateCaseComment = <ThrowOnError extends boolean = false>(
+  options: Options<UpdateCaseCommentData, ThrowOnError>
+) =>
+  (options.client ?? client).patch<
+    UpdateCaseCommentResponses,
+    UpdateCaseCommentErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/cases/{caseId}/comments/{commentId}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Get the service levels of case priorities
+ *
+ * The first-response and resolution times of every priority, urgent first; `isDefault` marks a priority the workspace has not set. Every role reads them. A case's `firstResponseDueAt` and `resolutionDueAt` are its `createdAt` plus these minutes for its priority, taken from the policy in force when the case is opened; a new priority recomputes them from `createdAt` with the policy in force at that change. Changing a policy does not move the due times of existing cases. Defaults, first response / resolution in minutes: urgent 60 / 240, high 240 / 1440, normal 480 / 4320, low 1440 / 7200.
+ */
+export const getCaseSlaPolicies = <ThrowOnError extends boolean = false>(
+  options?: Options<GetCaseSlaPoliciesData, ThrowOnError>
+) =>
+  (options?.client ?? client).get<
+    GetCaseSlaPoliciesResponses,
+    GetCaseSlaPoliciesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/case-sla-policies',
+    ...options
+  })
+
+/**
+ * Replace the service levels of case priorities
+ *
+ * Admins only. Sets the workspace's service levels as a whole, in one transaction: each listed priority takes the given minutes (1 to 525600), and each priority left out goes back to the default (an empty list restores every default). A priority listed twice, or a `resolutionMinutes` below its `firstResponseMinutes`, answers 422 (CRM_CASE_SLA_POLICY_INVALID) naming each entry, and nothing changes. Answers the policies as they now apply. A case's `firstResponseDueAt` and `resolutionDueAt` are its `createdAt` plus these minutes for its priority, taken from the policy in force when the case is opened; a new priority recomputes them from `createdAt` with the policy in force at that change. Changing a policy does not move the due times of existing cases. Defaults, first response / resolution in minutes: urgent 60 / 240, high 240 / 1440, normal 480 / 4320, low 1440 / 7200.
+ */
+export const replaceCaseSlaPolicies = <ThrowOnError extends boolean = false>(
+  options: Options<ReplaceCaseSlaPoliciesData, ThrowOnError>
+) =>
+  (options.client ?? client).put<
+    ReplaceCaseSlaPoliciesResponses,
+    ReplaceCaseSlaPoliciesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/case-sla-policies',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * List the members of a campaign
+ *
+ * A page of the campaign's members, newest first unless `sort` says otherwise (status sorts alphabetically). Filters combine with AND; a comma list inside one filter means any of the values. `optedOut` selects people who opted out of email (a deleted person counts as opted out); `q` searches the person's name, email and (for a lead) company. An unknown campaign answers 404.
+ */
+export const listCampaignMembers = <ThrowOnError extends boolean = false>(
+  options: Options<ListCampaignMembersData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListCampaignMembersResponses,
+    ListCampaignMembersErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/members',
+    ...options
+  })
+
+/**
+ * Add a lead or contact to a campaign
+ *
+ * Adds one person, named by exactly one of `leadId` and `contactId` (400 otherwise), with `status` targeted unless the body says otherwise. A person is a live member of a campaign at most once: adding one again answers 409 `CRM_CAMPAIGN_MEMBER_EXISTS`, naming the existing member. A lead or contact that does not exist in the workspace answers 422 `CRM_INVALID_REFERENCE`. Opted-out people are added and flagged by `emailOptOut`. Statuses: targeted < sent < opened < clicked < responded is the ladder, and bounced, unsubscribed and failed are terminal outcomes. A member moves up the ladder (steps may be skipped) or from any step to an outcome; it never moves down the ladder, and an outcome is final. Entering a status sets its time (sentAt, openedAt, ...) if that time is empty.
+ */
+export const addCampaignMember = <ThrowOnError extends boolean = false>(
+  options: Options<AddCampaignMemberData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    AddCampaignMemberResponses,
+    AddCampaignMemberErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/members',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Add many leads and contacts to a campaign
+ *
+ * Adds up to 1000 people in one transaction: leads and contacts named by id, and those `leadFilter` and `contactFilter` match (the filters and `q` of GET /v1/leads and GET /v1/contacts, as a JSON object). Each person counts once, however often named or matched. New members are targeted. People who are live members already are counted in `alreadyMembers` and left as they are; ids that name no live lead or contact of the workspace are listed in `notFound` and nothing is written for them. Opted-out people are added and counted in `optedOut`. A filter matching more than 1000 people, or more than 1000 people in all, answers 422 `CRM_CAMPAIGN_MEMBERS_TOO_MANY` and adds nobody: narrow the filter and add the rest in further requests.
+ */
+export const addCampaignMembers = <ThrowOnError extends boolean = false>(
+  options: Options<AddCampaignMembersData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    AddCampaignMembersResponses,
+    AddCampaignMembersErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/members/bulk',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Remove a member from a campaign
+ *
+ * Removes the member from every read, list and statistic. The person stays, and may be added to the campaign again later as a new member. With If-Match, a stale ETag answers 412.
+ */
+export const deleteCampaignMember = <ThrowOnError extends boolean = false>(
+  options: Options<DeleteCampaignMemberData, ThrowOnError>
+) =>
+  (options.client ?? client).delete<
+    DeleteCampaignMemberResponses,
+    DeleteCampaignMemberErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/members/{memberId}',
+    ...options
+  })
+
+/**
+ * Get a member of a campaign
+ *
+ * A member of another campaign, or of an unknown one, answers 404.
+ */
+export const getCampaignMember = <ThrowOnError extends boolean = false>(
+  options: Options<GetCampaignMemberData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    GetCampaignMemberResponses,
+    GetCampaignMemberErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/members/{memberId}',
+    ...options
+  })
+
+/**
+ * Change a member's status
+ *
+ * Only `status` changes. Statuses: targeted < sent < opened < clicked < responded is the ladder, and bounced, unsubscribed and failed are terminal outcomes. A member moves up the ladder (steps may be skipped) or from any step to an outcome; it never moves down the ladder, and an outcome is final. Entering a status sets its time (sentAt, openedAt, ...) if that time is empty. A move the rules do not allow answers 409 `CRM_CAMPAIGN_MEMBER_STATUS_NOT_ALLOWED` and changes nothing; the same status again changes nothing. With If-Match, a stale ETag answers 412.
+ */
+export const updateCampaignMember = <ThrowOnError extends boolean = false>(
+  options: Options<UpdateCampaignMemberData, ThrowOnError>
+) =>
+  (options.client ?? client).patch<
+    UpdateCampaignMemberResponses,
+    UpdateCampaignMemberErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/members/{memberId}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Get a campaign's statistics
+ *
+ * Computed when asked, in one query: live members by status (every status, 0 when none) and how many opted out; the live leads whose `campaignId` is the campaign and how many of them are converted; the live opportunities whose `campaignId` is the campaign, open, won and lost, with the won and open (pipeline) amounts. Amounts count only opportunities in the campaign's currency; the others are counted in `otherCurrencyOpportunities`. `returnOnCost` is (wonAmount − actualCost) / actualCost. Amounts and ratios are exact decimal strings; ratios have four decimals, rounded half away from zero. An unknown campaign answers 404.
+ */
+export const getCampaignStats = <ThrowOnError extends boolean = false>(
+  options: Options<GetCampaignStatsData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    GetCampaignStatsResponses,
+    GetCampaignStatsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/stats',
+    ...options
+  })
+
+/**
+ * List the contacts of a account
+ *
+ * The contacts of the account, as a page with the cursor, sort, filters and `q` of `GET /v1/contacts`. An unknown account answers 404.
+ */
+export const listAccountContacts = <ThrowOnError extends boolean = false>(
+  options: Options<ListAccountContactsData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListAccountContactsResponses,
+    ListAccountContactsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{accountId}/contacts',
+    ...options
+  })
+
+/**
+ * List the opportunities of a account
+ *
+ * The opportunities of the account, as a page with the cursor, sort, filters and `q` of `GET /v1/opportunities`. An unknown account answers 404.
+ */
+export const listAccountOpportunities = <ThrowOnError extends boolean = false>(
+  options: Options<ListAccountOpportunitiesData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListAccountOpportunitiesResponses,
+    ListAccountOpportunitiesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{accountId}/opportunities',
+    ...options
+  })
+
+/**
+ * List the cases of a account
+ *
+ * The cases of the account, as a page with the cursor, sort, filters and `q` of `GET /v1/cases`. An unknown account answers 404.
+ */
+export const listAccountCases = <ThrowOnError extends boolean = false>(
+  options: Options<ListAccountCasesData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListAccountCasesResponses,
+    ListAccountCasesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{accountId}/cases',
+    ...options
+  })
+
+/**
+ * List the opportunities of a contact
+ *
+ * The opportunities where the contact is the primary contact or has a contact role, as a page with the cursor, sort, filters and `q` of `GET /v1/opportunities`. An unknown contact answers 404.
+ */
+export const listContactOpportunities = <ThrowOnError extends boolean = false>(
+  options: Options<ListContactOpportunitiesData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListContactOpportunitiesResponses,
+    ListContactOpportunitiesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/contacts/{contactId}/opportunities',
+    ...options
+  })
+
+/**
+ * List the cases of a contact
+ *
+ * The cases raised by the contact, as a page with the cursor, sort, filters and `q` of `GET /v1/cases`. An unknown contact answers 404.
+ */
+export const listContactCases = <ThrowOnError extends boolean = false>(
+  options: Options<ListContactCasesData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListContactCasesResponses,
+    ListContactCasesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/contacts/{contactId}/cases',
+    ...options
+  })
+
+/**
+ * List the leads of a campaign
+ *
+ * The leads the campaign brought (their campaignId), as a page with the cursor, sort, filters and `q` of `GET /v1/leads`. An unknown campaign answers 404.
+ */
+export const listCampaignLeads = <ThrowOnError extends boolean = false>(
+  options: Options<ListCampaignLeadsData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListCampaignLeadsResponses,
+    ListCampaignLeadsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/leads',
+    ...options
+  })
+
+/**
+ * List the opportunities of a campaign
+ *
+ * The opportunities attributed to the campaign (their campaignId), as a page with the cursor, sort, filters and `q` of `GET /v1/opportunities`. An unknown campaign answers 404.
+ */
+export const listCampaignOpportunities = <ThrowOnError extends boolean = false>(
+  options: Options<ListCampaignOpportunitiesData, ThrowOnError>
+) =>
+  (options.client ?? client).get<
+    ListCampaignOpportunitiesResponses,
+    ListCampaignOpportunitiesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/{campaignId}/opportunities',
+    ...options
+  })
+
+/**
+ * Search accounts
+ *
+ * Finds accounts matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/accounts`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the account's own fields and its parentAccount's as `parentAccount.<field>` (`parentAccount.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchAccounts = <ThrowOnError extends boolean = false>(
+  options: Options<SearchAccountsData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchAccountsResponses,
+    SearchAccountsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Search contacts
+ *
+ * Finds contacts matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/contacts`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the contact's own fields and its account's as `account.<field>` (`account.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchContacts = <ThrowOnError extends boolean = false>(
+  options: Options<SearchContactsData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchContactsResponses,
+    SearchContactsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/contacts/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Search leads
+ *
+ * Finds leads matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/leads`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the lead's own fields and its campaign's as `campaign.<field>` (`campaign.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchLeads = <ThrowOnError extends boolean = false>(
+  options: Options<SearchLeadsData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchLeadsResponses,
+    SearchLeadsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/leads/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Search opportunities
+ *
+ * Finds opportunities matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/opportunities`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the opportunity's own fields and its account's as `account.<field>` (`account.name`), its contact's as `contact.<field>` (`contact.firstName`), its campaign's as `campaign.<field>` (`campaign.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchOpportunities = <ThrowOnError extends boolean = false>(
+  options: Options<SearchOpportunitiesData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchOpportunitiesResponses,
+    SearchOpportunitiesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/opportunities/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Search products
+ *
+ * Finds products matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/products`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the product's own fields and its vendorAccount's as `vendorAccount.<field>` (`vendorAccount.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchProducts = <ThrowOnError extends boolean = false>(
+  options: Options<SearchProductsData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchProductsResponses,
+    SearchProductsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/products/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Search cases
+ *
+ * Finds cases matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/cases`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the case's own fields and its account's as `account.<field>` (`account.name`), its contact's as `contact.<field>` (`contact.firstName`), its product's as `product.<field>` (`product.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchCases = <ThrowOnError extends boolean = false>(
+  options: Options<SearchCasesData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchCasesResponses,
+    SearchCasesErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/cases/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Search campaigns
+ *
+ * Finds campaigns matching `filter` and `q`, a page at a time, with the cursor, sort and `q` of `GET /v1/campaigns`. `includeTotal` adds `total`, the number of all matches.
+ *
+ * - `filter` is a condition `{ field, op, value }` or a group: `{ and: [...] }` (all hold; an empty list always does), `{ or: [...] }` (at least one holds; an empty list never does) or `{ not: ... }`. It nests at most 6 levels and holds at most 100 nodes; `in` and `notIn` take at most 500 values.
+ * - Fields: the campaign's own fields and its parentCampaign's as `parentCampaign.<field>` (`parentCampaign.name`). Addresses are not searchable, nor are computed fields (such as a case's isOverdue or an opportunity's expectedRevenue): the list filters cover the ones a team asks for (`isOverdue`, `probabilityMin`).
+ * - Operators by kind of field: text eq, neq, in, notIn, contains, startsWith, isNull; enums and ids eq, neq, in, notIn, isNull; booleans eq, neq, isNull; integers, money (decimal strings such as "1250.00"), dates (YYYY-MM-DD) and timestamps (RFC 3339) eq, neq, lt, lte, gt, gte, in, notIn, isNull.
+ * - Text comparisons ignore case (eq, neq, in, notIn, contains, startsWith). contains and startsWith match the value literally: `%` and `_` are not wildcards.
+ * - An empty (null) field never satisfies eq, in, lt, lte, gt, gte, contains or startsWith, and always satisfies neq and notIn; `isNull` with value true (the default) or false tests for it. A parent field is null when there is no parent.
+ * - `not` is two-valued: `{ not: X }` matches exactly the records that X does not.
+ * - A field, operator or value that does not fit answers 400 with a pointer to it, such as `/filter/and/1/value`. The cursor is bound to the sort: send the same body with each page.
+ */
+export const searchCampaigns = <ThrowOnError extends boolean = false>(
+  options: Options<SearchCampaignsData, ThrowOnError>
+) =>
+  (options.client ?? client).post<
+    SearchCampaignsResponses,
+    SearchCampaignsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/campaigns/search',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers
+    }
+  })
+
+/**
+ * Report on the pipeline
+ *
+ * Counts the live (not deleted) records of the caller's workspace only, in one aggregate query, so every number comes from the same moment. Filters combine with AND; a list filter (comma-separated values) matches any of its values. Only opportunities in `currency` (default: the workspace currency) count; `otherCurrencyOpportunities` says how many matched the other filters in another currency and were left out. `closeDateFrom` and `closeDateTo` are inclusive and leave out opportunities without a close date; `includeClosed=false` leaves out opportunities in closed stages (won or lost). `count` counts opportunities, with or without an amount; `amount` sums their amounts, an empty amount adding 0; `weightedAmount` sums their `expectedRevenue` as each record shows it (amount × probability / 100, rounded half up to cents per opportunity), so it equals adding up the records. Sums are exact decimal strings with two places. `byStage` lists every stage of the workspace in pipeline order (position, then key), empty ones with zeros; `byOwner` and `byCloseMonth` list only groups that have opportunities, `null` standing for no owner and no close date. `byOwner` and `byCloseMonth` add up to `totals`, and so does `byStage` while no opportunity sits in a deleted stage (such opportunities count in every number but `byStage`).
+ */
+export const getPipelineReport = <ThrowOnError extends boolean = false>(
+  options?: Options<GetPipelineReportData, ThrowOnError>
+) =>
+  (options?.client ?? client).get<
+    GetPipelineReportResponses,
+    GetPipelineReportErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/reports/pipeline',
+    ...options
+  })
+
+/**
+ * Report on leads
+ *
+ * Counts the live (not deleted) records of the caller's workspace only, in one aggregate query, so every number comes from the same moment. Filters combine with AND; a list filter (comma-separated values) matches any of its values. `createdAtFrom` and `createdAtTo` are inclusive. `total` counts the matching leads, `byStatus` counts them per status (every status present, zeros included) and `converted` is the number with status converted. A conversion rate is converted / total, a decimal string rounded half up to four places (`0.2500` is 25 %), and null when there are no leads. `bySource` lists each source that has leads (null: none given), most leads first. `averageScore` is the mean score of the scored leads, rounded half up to two places, or null when none is scored.
+ */
+export const getLeadsReport = <ThrowOnError extends boolean = false>(
+  options?: Options<GetLeadsReportData, ThrowOnError>
+) =>
+  (options?.client ?? client).get<
+    GetLeadsReportResponses,
+    GetLeadsReportErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/reports/leads',
+    ...options
+  })
+
+/**
+ * Report on cases
+ *
+ * Counts the live (not deleted) records of the caller's workspace only, in one aggregate query, so every number comes from the same moment. Filters combine with AND; a list filter (comma-separated values) matches any of its values. `createdAtFrom` and `createdAtTo` are inclusive. A case is open unless its status is resolved, closed, rejected or duplicate (`isClosed`). "Now" is one instant, the time of the query. `open` counts open cases, in total, per priority and per open status (every key present). `slaBreaches.firstResponse` counts cases, open or closed, whose first response came after `firstResponseDueAt`, or that have none and are past it now. `slaBreaches.resolution` counts closed cases that were closed (`closedAt`, else `resolvedAt`) after `resolutionDueAt`, and open cases past it now. `slaBreaches.openOverdue` counts open cases overdue now, exactly the cases whose `isOverdue` is true. `resolved` covers the cases with a `resolvedAt`: how many, and the median (percentile_cont(0.5)) and mean of `resolvedAt − createdAt` in seconds, null when there are none.
+ */
+export const getCasesReport = <ThrowOnError extends boolean = false>(
+  options?: Options<GetCasesReportData, ThrowOnError>
+) =>
+  (options?.client ?? client).get<
+    GetCasesReportResponses,
+    GetCasesReportErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/reports/cases',
+    ...options
   })

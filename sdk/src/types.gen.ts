@@ -353,7 +353,7 @@ export type Lead = {
 export type OpportunityStage = {
   id: string
   /**
-   * what an opportunity's `stage` holds; unique in the workspace
+   * what an opportunity's `stage` holds; unique in the workspace, never changed
    */
   key: string
   /**
@@ -365,7 +365,7 @@ export type OpportunityStage = {
    */
   position: number
   /**
-   * the probability an opportunity takes when it enters the stage
+   * the probability (percent) an opportunity takes when it enters the stage
    */
   probability: number
   /**
@@ -373,7 +373,7 @@ export type OpportunityStage = {
    */
   isClosed: boolean
   /**
-   * closed and won; only meaningful with isClosed
+   * closed and won; true only together with isClosed
    */
   isWon: boolean
   /**
@@ -410,11 +410,11 @@ export type Opportunity = {
    */
   currency: string
   /**
-   * the primary contact
+   * the primary contact, mirrored by the primary contact role (/contacts)
    */
   contactId: string | null
   /**
-   * non-negative decimal amount, at most two fraction digits
+   * non-negative decimal amount, at most two fraction digits; while the opportunity has line items, their sum, and not writable (422)
    */
   amount: string | null
   /**
@@ -537,7 +537,7 @@ export type Case = {
   id: string
   subject: string
   /**
-   * defaults to new; resolved, closed, rejected and duplicate are closed, and setting an open status again reopens the case. Resolving needs a resolution.
+   * defaults to new. new, assigned, in_progress, pending_customer and escalated are open; resolved, closed, rejected and duplicate are closed. A case opens in an open status. From an open status any status may follow; from resolved only closed or an open status; from closed, rejected or duplicate only an open status. An open status after a closed one reopens the case. Resolving needs a resolution.
    */
   status:
     | 'new'
@@ -550,7 +550,7 @@ export type Case = {
     | 'rejected'
     | 'duplicate'
   /**
-   * defaults to normal; sets firstResponseDueAt and resolutionDueAt
+   * defaults to normal; sets firstResponseDueAt and resolutionDueAt from the workspace's service levels (GET /v1/case-sla-policies)
    */
   priority: 'low' | 'normal' | 'high' | 'urgent'
   description: string | null
@@ -573,19 +573,19 @@ export type Case = {
    */
   isClosed: boolean
   /**
-   * open and past resolutionDueAt, or without a first response past firstResponseDueAt
+   * open, and now past resolutionDueAt, or without a first response and now past firstResponseDueAt; evaluated when the answer is made, exactly as the isOverdue filter of the list
    */
   isOverdue: boolean
   /**
-   * when the first public comment by a user was made
+   * when the first public comment was made (or a comment first became public); it stays when that comment is later made internal or deleted
    */
   firstResponseAt: string | null
   /**
-   * createdAt plus the first-response time of the priority
+   * createdAt plus the first-response minutes of the priority in the workspace's policy
    */
   firstResponseDueAt: string
   /**
-   * createdAt plus the resolution time of the priority
+   * createdAt plus the resolution minutes of the priority in the workspace's policy
    */
   resolutionDueAt: string
   /**
@@ -593,9 +593,21 @@ export type Case = {
    */
   resolvedAt: string | null
   /**
-   * when the case entered a closed status; cleared on reopening
+   * when the case entered the closed statuses (resolved then closed keeps the time of resolving); cleared on reopening
    */
   closedAt: string | null
+  /**
+   * when the case last entered escalated; kept afterwards
+   */
+  escalatedAt: string | null
+  /**
+   * when the case was last reopened (a closed status, then an open one)
+   */
+  reopenedAt: string | null
+  /**
+   * how many times the case was reopened
+   */
+  reopenCount: number
   /**
    * RFC 3339, UTC, milliseconds
    */
@@ -686,6 +698,1724 @@ export type Campaign = {
    * starts at 1, grows by one on every change
    */
   version: number
+}
+
+/**
+ * What a conversion made, reused and found
+ */
+export type LeadConversion = {
+  /**
+   * true when nothing was written
+   */
+  dryRun: boolean
+  lead: Lead
+  account: {
+    /**
+     * null in a dry run when the record would be created
+     */
+    id: string | null
+    action: 'created' | 'reused'
+    /**
+     * how a reused account was found; null when created
+     */
+    matchedBy: 'caller' | 'domain' | 'name' | null
+    /**
+     * the empty fields of a reused record that were filled from the lead; nothing else of it changes
+     */
+    filledFields: Array<string>
+  }
+  contact: {
+    /**
+     * null in a dry run when the record would be created
+     */
+    id: string | null
+    action: 'created' | 'reused'
+    /**
+     * how a reused contact was found; null when created
+     */
+    matchedBy: 'caller' | 'email' | null
+    /**
+     * the empty fields of a reused record that were filled from the lead; nothing else of it changes
+     */
+    filledFields: Array<string>
+  }
+  /**
+   * null when createOpportunity is false
+   */
+  opportunity: {
+    /**
+     * null in a dry run
+     */
+    id: string | null
+    action: 'created'
+  } | null
+  /**
+   * records that may be the same organization or person, left as they are for a person to merge; at most 20 of each kind
+   */
+  duplicates: Array<{
+    resource: 'account' | 'contact' | 'lead'
+    id: string
+    reason: 'same_domain' | 'same_name' | 'same_email'
+  }>
+}
+
+/**
+ * One write that changed an opportunity's stage, amount, probability or close date (or created it): the four values after it, the values before it and which of them changed.
+ */
+export type OpportunityHistoryEntry = {
+  id: string
+  opportunityId: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  changedAt: string
+  /**
+   * the user whose credential made the change (for an API key, its creator)
+   */
+  changedById: string | null
+  /**
+   * which of stage, amount, probability and closeDate this write changed; all four for the creation of the opportunity
+   */
+  changedFields: Array<'stage' | 'amount' | 'probability' | 'closeDate'>
+  /**
+   * the stage after the write
+   */
+  stage: string
+  /**
+   * the amount after the write
+   */
+  amount: string | null
+  /**
+   * the probability after the write
+   */
+  probability: number
+  /**
+   * the close date after the write
+   */
+  closeDate: string | null
+  /**
+   * the stage before the write; null for the creation
+   */
+  previousStage: string | null
+  /**
+   * the amount before the write; null for the creation or when it was empty
+   */
+  previousAmount: string | null
+  /**
+   * the probability before the write; null for the creation
+   */
+  previousProbability: number | null
+  /**
+   * the close date before the write; null for the creation or when it was empty
+   */
+  previousCloseDate: string | null
+}
+
+/**
+ * A product sold on an opportunity, priced in the opportunity's currency
+ */
+export type OpportunityLineItem = {
+  id: string
+  opportunityId: string
+  productId: string
+  /**
+   * a decimal string greater than 0, at most 10 integer and 4 fraction digits; shown with four fraction digits
+   */
+  quantity: string
+  /**
+   * the price of one unit in the opportunity's currency; default: the product's unitPrice
+   */
+  unitPrice: string
+  /**
+   * percent off the unit price, a decimal string from 0 to 100 with at most 2 fraction digits; shown with two fraction digits
+   */
+  discountPercent: string
+  /**
+   * quantity × unitPrice × (100 − discountPercent) / 100, computed in exact decimals and rounded half up to cents
+   */
+  totalPrice: string
+  description: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string
+  /**
+   * starts at 1, grows by one on every change
+   */
+  version: number
+}
+
+/**
+ * A contact's part in an opportunity: at most one per contact, at most one primary
+ */
+export type OpportunityContactRole = {
+  id: string
+  opportunityId: string
+  contactId: string
+  /**
+   * the contact's part in the sale
+   */
+  role:
+    | 'decision_maker'
+    | 'economic_buyer'
+    | 'technical_buyer'
+    | 'influencer'
+    | 'evaluator'
+    | 'user'
+    | 'other'
+  /**
+   * the opportunity's primary contact, mirrored in its contactId; at most one role is primary
+   */
+  isPrimary: boolean
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string
+  /**
+   * starts at 1, grows by one on every change
+   */
+  version: number
+}
+
+/**
+ * A comment on a case; the first public one records the case's firstResponseAt
+ */
+export type CaseComment = {
+  id: string
+  caseId: string
+  /**
+   * the text of the comment
+   */
+  body: string
+  /**
+   * true: visible to the customer; false: an internal note
+   */
+  isPublic: boolean
+  /**
+   * the user who wrote the comment (for an API key, the user who made the key)
+   */
+  authorId: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string
+  /**
+   * starts at 1, grows by one on every change
+   */
+  version: number
+}
+
+/**
+ * The service level of one case priority in the workspace
+ */
+export type CaseSlaPolicy = {
+  priority: 'low' | 'normal' | 'high' | 'urgent'
+  /**
+   * minutes after the case is opened by which the first public comment is due
+   */
+  firstResponseMinutes: number
+  /**
+   * minutes after the case is opened by which it is due to be resolved; at least firstResponseMinutes
+   */
+  resolutionMinutes: number
+  /**
+   * true when the workspace has not set this priority and the default applies
+   */
+  isDefault: boolean
+}
+
+/**
+ * A lead or a contact a campaign targets, with the furthest step it reached. The person's name, email and opt-out are shown as they are now.
+ */
+export type CampaignMember = {
+  id: string
+  campaignId: string
+  /**
+   * the lead; null for a contact
+   */
+  leadId: string | null
+  /**
+   * the contact; null for a lead
+   */
+  contactId: string | null
+  /**
+   * Statuses: targeted < sent < opened < clicked < responded is the ladder, and bounced, unsubscribed and failed are terminal outcomes. A member moves up the ladder (steps may be skipped) or from any step to an outcome; it never moves down the ladder, and an outcome is final. Entering a status sets its time (sentAt, openedAt, ...) if that time is empty.
+   */
+  status:
+    | 'targeted'
+    | 'sent'
+    | 'opened'
+    | 'clicked'
+    | 'responded'
+    | 'bounced'
+    | 'unsubscribed'
+    | 'failed'
+  /**
+   * when the member was sent the message
+   */
+  sentAt: string | null
+  /**
+   * when the member was seen to open it
+   */
+  openedAt: string | null
+  /**
+   * when the member was seen to click a link
+   */
+  clickedAt: string | null
+  /**
+   * when the member was seen to respond
+   */
+  respondedAt: string | null
+  /**
+   * when the member was bounced
+   */
+  bouncedAt: string | null
+  /**
+   * when the member was unsubscribed
+   */
+  unsubscribedAt: string | null
+  /**
+   * when the member was not reached because the send failed
+   */
+  failedAt: string | null
+  /**
+   * the person's email; null when it has none or was deleted
+   */
+  email: string | null
+  /**
+   * the person's; null when deleted
+   */
+  firstName: string | null
+  /**
+   * the person's; null when deleted
+   */
+  lastName: string | null
+  /**
+   * true when the person opted out of email, or was deleted: never email them
+   */
+  emailOptOut: boolean
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string
+  /**
+   * starts at 1, grows by one on every change
+   */
+  version: number
+}
+
+/**
+ * What a bulk add did
+ */
+export type CampaignMembersAdded = {
+  /**
+   * members made by this request
+   */
+  added: number
+  /**
+   * people named or matched who were live members already
+   */
+  alreadyMembers: number
+  /**
+   * ids that name no live lead or contact of the workspace, each once
+   */
+  notFound: Array<string>
+  /**
+   * how many of the added have emailOptOut (they are flagged, not skipped)
+   */
+  optedOut: number
+}
+
+/**
+ * What a campaign brought, computed when asked
+ */
+export type CampaignStats = {
+  campaignId: string
+  /**
+   * the campaign's; amounts count only opportunities in it
+   */
+  currency: string
+  members: {
+    /**
+     * live members
+     */
+    total: number
+    /**
+     * every status, 0 when none
+     */
+    byStatus: {
+      /**
+       * members whose status is targeted
+       */
+      targeted: number
+      /**
+       * members whose status is sent
+       */
+      sent: number
+      /**
+       * members whose status is opened
+       */
+      opened: number
+      /**
+       * members whose status is clicked
+       */
+      clicked: number
+      /**
+       * members whose status is responded
+       */
+      responded: number
+      /**
+       * members whose status is bounced
+       */
+      bounced: number
+      /**
+       * members whose status is unsubscribed
+       */
+      unsubscribed: number
+      /**
+       * members whose status is failed
+       */
+      failed: number
+    }
+    /**
+     * members who opted out of email, or whose person was deleted
+     */
+    optedOut: number
+  }
+  /**
+   * live leads whose campaignId is the campaign
+   */
+  leadsGenerated: number
+  /**
+   * those of them that are converted
+   */
+  convertedLeads: number
+  /**
+   * convertedLeads / leadsGenerated, four decimals; null without leads
+   */
+  conversionRate: string | null
+  opportunities: {
+    /**
+     * live opportunities whose campaignId is the campaign
+     */
+    count: number
+    /**
+     * of them not closed
+     */
+    open: number
+    /**
+     * of them closed won
+     */
+    won: number
+    /**
+     * of them closed lost
+     */
+    lost: number
+    /**
+     * sum of the won amounts in the campaign currency
+     */
+    wonAmount: string
+    /**
+     * sum of the open amounts in the campaign currency
+     */
+    pipelineAmount: string
+  }
+  /**
+   * opportunities in another currency: counted above, their amounts left out of the sums
+   */
+  otherCurrencyOpportunities: number
+  /**
+   * the campaign's actualCost
+   */
+  actualCost: string | null
+  /**
+   * (wonAmount − actualCost) / actualCost, four decimals; null when actualCost is null or 0
+   */
+  returnOnCost: string | null
+}
+
+/**
+ * One condition on a field of the account or of its parent
+ */
+export type AccountSearchCondition = {
+  /**
+   * a field of the account, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'name'
+    | 'website'
+    | 'domain'
+    | 'industry'
+    | 'type'
+    | 'phone'
+    | 'email'
+    | 'annualRevenue'
+    | 'currency'
+    | 'numberOfEmployees'
+    | 'parentAccountId'
+    | 'ownerId'
+    | 'description'
+    | 'parentAccount.id'
+    | 'parentAccount.createdAt'
+    | 'parentAccount.updatedAt'
+    | 'parentAccount.version'
+    | 'parentAccount.name'
+    | 'parentAccount.website'
+    | 'parentAccount.domain'
+    | 'parentAccount.industry'
+    | 'parentAccount.type'
+    | 'parentAccount.phone'
+    | 'parentAccount.email'
+    | 'parentAccount.annualRevenue'
+    | 'parentAccount.currency'
+    | 'parentAccount.numberOfEmployees'
+    | 'parentAccount.parentAccountId'
+    | 'parentAccount.ownerId'
+    | 'parentAccount.description'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over accounts: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type AccountSearchFilter =
+  | {
+      and: Array<AccountSearchFilterLevel2>
+    }
+  | {
+      or: Array<AccountSearchFilterLevel2>
+    }
+  | {
+      not: AccountSearchFilterLevel2
+    }
+  | AccountSearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type AccountSearchFilterLevel2 =
+  | {
+      and: Array<AccountSearchFilterLevel3>
+    }
+  | {
+      or: Array<AccountSearchFilterLevel3>
+    }
+  | {
+      not: AccountSearchFilterLevel3
+    }
+  | AccountSearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type AccountSearchFilterLevel3 =
+  | {
+      and: Array<AccountSearchFilterLevel4>
+    }
+  | {
+      or: Array<AccountSearchFilterLevel4>
+    }
+  | {
+      not: AccountSearchFilterLevel4
+    }
+  | AccountSearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type AccountSearchFilterLevel4 =
+  | {
+      and: Array<AccountSearchFilterLevel5>
+    }
+  | {
+      or: Array<AccountSearchFilterLevel5>
+    }
+  | {
+      not: AccountSearchFilterLevel5
+    }
+  | AccountSearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type AccountSearchFilterLevel5 =
+  | {
+      and: Array<AccountSearchCondition>
+    }
+  | {
+      or: Array<AccountSearchCondition>
+    }
+  | {
+      not: AccountSearchCondition
+    }
+  | AccountSearchCondition
+
+/**
+ * One condition on a field of the contact or of its parent
+ */
+export type ContactSearchCondition = {
+  /**
+   * a field of the contact, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'firstName'
+    | 'lastName'
+    | 'email'
+    | 'phone'
+    | 'mobilePhone'
+    | 'title'
+    | 'department'
+    | 'accountId'
+    | 'doNotCall'
+    | 'emailOptOut'
+    | 'leadSource'
+    | 'ownerId'
+    | 'description'
+    | 'account.id'
+    | 'account.createdAt'
+    | 'account.updatedAt'
+    | 'account.version'
+    | 'account.name'
+    | 'account.website'
+    | 'account.domain'
+    | 'account.industry'
+    | 'account.type'
+    | 'account.phone'
+    | 'account.email'
+    | 'account.annualRevenue'
+    | 'account.currency'
+    | 'account.numberOfEmployees'
+    | 'account.parentAccountId'
+    | 'account.ownerId'
+    | 'account.description'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over contacts: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type ContactSearchFilter =
+  | {
+      and: Array<ContactSearchFilterLevel2>
+    }
+  | {
+      or: Array<ContactSearchFilterLevel2>
+    }
+  | {
+      not: ContactSearchFilterLevel2
+    }
+  | ContactSearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type ContactSearchFilterLevel2 =
+  | {
+      and: Array<ContactSearchFilterLevel3>
+    }
+  | {
+      or: Array<ContactSearchFilterLevel3>
+    }
+  | {
+      not: ContactSearchFilterLevel3
+    }
+  | ContactSearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type ContactSearchFilterLevel3 =
+  | {
+      and: Array<ContactSearchFilterLevel4>
+    }
+  | {
+      or: Array<ContactSearchFilterLevel4>
+    }
+  | {
+      not: ContactSearchFilterLevel4
+    }
+  | ContactSearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type ContactSearchFilterLevel4 =
+  | {
+      and: Array<ContactSearchFilterLevel5>
+    }
+  | {
+      or: Array<ContactSearchFilterLevel5>
+    }
+  | {
+      not: ContactSearchFilterLevel5
+    }
+  | ContactSearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type ContactSearchFilterLevel5 =
+  | {
+      and: Array<ContactSearchCondition>
+    }
+  | {
+      or: Array<ContactSearchCondition>
+    }
+  | {
+      not: ContactSearchCondition
+    }
+  | ContactSearchCondition
+
+/**
+ * One condition on a field of the lead or of its parent
+ */
+export type LeadSearchCondition = {
+  /**
+   * a field of the lead, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'firstName'
+    | 'lastName'
+    | 'email'
+    | 'phone'
+    | 'company'
+    | 'title'
+    | 'website'
+    | 'industry'
+    | 'numberOfEmployees'
+    | 'source'
+    | 'status'
+    | 'rating'
+    | 'estimatedAmount'
+    | 'currency'
+    | 'campaignId'
+    | 'score'
+    | 'scoredAt'
+    | 'doNotCall'
+    | 'emailOptOut'
+    | 'ownerId'
+    | 'description'
+    | 'convertedAt'
+    | 'convertedAccountId'
+    | 'convertedContactId'
+    | 'convertedOpportunityId'
+    | 'campaign.id'
+    | 'campaign.createdAt'
+    | 'campaign.updatedAt'
+    | 'campaign.version'
+    | 'campaign.name'
+    | 'campaign.type'
+    | 'campaign.status'
+    | 'campaign.startDate'
+    | 'campaign.endDate'
+    | 'campaign.budget'
+    | 'campaign.actualCost'
+    | 'campaign.expectedRevenue'
+    | 'campaign.currency'
+    | 'campaign.parentCampaignId'
+    | 'campaign.ownerId'
+    | 'campaign.description'
+    | 'campaign.subject'
+    | 'campaign.fromName'
+    | 'campaign.fromEmail'
+    | 'campaign.replyTo'
+    | 'campaign.htmlBody'
+    | 'campaign.textBody'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over leads: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type LeadSearchFilter =
+  | {
+      and: Array<LeadSearchFilterLevel2>
+    }
+  | {
+      or: Array<LeadSearchFilterLevel2>
+    }
+  | {
+      not: LeadSearchFilterLevel2
+    }
+  | LeadSearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type LeadSearchFilterLevel2 =
+  | {
+      and: Array<LeadSearchFilterLevel3>
+    }
+  | {
+      or: Array<LeadSearchFilterLevel3>
+    }
+  | {
+      not: LeadSearchFilterLevel3
+    }
+  | LeadSearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type LeadSearchFilterLevel3 =
+  | {
+      and: Array<LeadSearchFilterLevel4>
+    }
+  | {
+      or: Array<LeadSearchFilterLevel4>
+    }
+  | {
+      not: LeadSearchFilterLevel4
+    }
+  | LeadSearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type LeadSearchFilterLevel4 =
+  | {
+      and: Array<LeadSearchFilterLevel5>
+    }
+  | {
+      or: Array<LeadSearchFilterLevel5>
+    }
+  | {
+      not: LeadSearchFilterLevel5
+    }
+  | LeadSearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type LeadSearchFilterLevel5 =
+  | {
+      and: Array<LeadSearchCondition>
+    }
+  | {
+      or: Array<LeadSearchCondition>
+    }
+  | {
+      not: LeadSearchCondition
+    }
+  | LeadSearchCondition
+
+/**
+ * One condition on a field of the opportunity or of its parent
+ */
+export type OpportunitySearchCondition = {
+  /**
+   * a field of the opportunity, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'name'
+    | 'accountId'
+    | 'contactId'
+    | 'stage'
+    | 'isClosed'
+    | 'isWon'
+    | 'probability'
+    | 'amount'
+    | 'currency'
+    | 'closeDate'
+    | 'type'
+    | 'source'
+    | 'campaignId'
+    | 'leadId'
+    | 'nextStep'
+    | 'lossReason'
+    | 'ownerId'
+    | 'description'
+    | 'account.id'
+    | 'account.createdAt'
+    | 'account.updatedAt'
+    | 'account.version'
+    | 'account.name'
+    | 'account.website'
+    | 'account.domain'
+    | 'account.industry'
+    | 'account.type'
+    | 'account.phone'
+    | 'account.email'
+    | 'account.annualRevenue'
+    | 'account.currency'
+    | 'account.numberOfEmployees'
+    | 'account.parentAccountId'
+    | 'account.ownerId'
+    | 'account.description'
+    | 'contact.id'
+    | 'contact.createdAt'
+    | 'contact.updatedAt'
+    | 'contact.version'
+    | 'contact.firstName'
+    | 'contact.lastName'
+    | 'contact.email'
+    | 'contact.phone'
+    | 'contact.mobilePhone'
+    | 'contact.title'
+    | 'contact.department'
+    | 'contact.accountId'
+    | 'contact.doNotCall'
+    | 'contact.emailOptOut'
+    | 'contact.leadSource'
+    | 'contact.ownerId'
+    | 'contact.description'
+    | 'campaign.id'
+    | 'campaign.createdAt'
+    | 'campaign.updatedAt'
+    | 'campaign.version'
+    | 'campaign.name'
+    | 'campaign.type'
+    | 'campaign.status'
+    | 'campaign.startDate'
+    | 'campaign.endDate'
+    | 'campaign.budget'
+    | 'campaign.actualCost'
+    | 'campaign.expectedRevenue'
+    | 'campaign.currency'
+    | 'campaign.parentCampaignId'
+    | 'campaign.ownerId'
+    | 'campaign.description'
+    | 'campaign.subject'
+    | 'campaign.fromName'
+    | 'campaign.fromEmail'
+    | 'campaign.replyTo'
+    | 'campaign.htmlBody'
+    | 'campaign.textBody'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over opportunities: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type OpportunitySearchFilter =
+  | {
+      and: Array<OpportunitySearchFilterLevel2>
+    }
+  | {
+      or: Array<OpportunitySearchFilterLevel2>
+    }
+  | {
+      not: OpportunitySearchFilterLevel2
+    }
+  | OpportunitySearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type OpportunitySearchFilterLevel2 =
+  | {
+      and: Array<OpportunitySearchFilterLevel3>
+    }
+  | {
+      or: Array<OpportunitySearchFilterLevel3>
+    }
+  | {
+      not: OpportunitySearchFilterLevel3
+    }
+  | OpportunitySearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type OpportunitySearchFilterLevel3 =
+  | {
+      and: Array<OpportunitySearchFilterLevel4>
+    }
+  | {
+      or: Array<OpportunitySearchFilterLevel4>
+    }
+  | {
+      not: OpportunitySearchFilterLevel4
+    }
+  | OpportunitySearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type OpportunitySearchFilterLevel4 =
+  | {
+      and: Array<OpportunitySearchFilterLevel5>
+    }
+  | {
+      or: Array<OpportunitySearchFilterLevel5>
+    }
+  | {
+      not: OpportunitySearchFilterLevel5
+    }
+  | OpportunitySearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type OpportunitySearchFilterLevel5 =
+  | {
+      and: Array<OpportunitySearchCondition>
+    }
+  | {
+      or: Array<OpportunitySearchCondition>
+    }
+  | {
+      not: OpportunitySearchCondition
+    }
+  | OpportunitySearchCondition
+
+/**
+ * One condition on a field of the product or of its parent
+ */
+export type ProductSearchCondition = {
+  /**
+   * a field of the product, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'name'
+    | 'sku'
+    | 'description'
+    | 'unitPrice'
+    | 'currency'
+    | 'cost'
+    | 'vendorAccountId'
+    | 'vendorName'
+    | 'category'
+    | 'unitOfMeasure'
+    | 'isActive'
+    | 'isTaxable'
+    | 'vendorAccount.id'
+    | 'vendorAccount.createdAt'
+    | 'vendorAccount.updatedAt'
+    | 'vendorAccount.version'
+    | 'vendorAccount.name'
+    | 'vendorAccount.website'
+    | 'vendorAccount.domain'
+    | 'vendorAccount.industry'
+    | 'vendorAccount.type'
+    | 'vendorAccount.phone'
+    | 'vendorAccount.email'
+    | 'vendorAccount.annualRevenue'
+    | 'vendorAccount.currency'
+    | 'vendorAccount.numberOfEmployees'
+    | 'vendorAccount.parentAccountId'
+    | 'vendorAccount.ownerId'
+    | 'vendorAccount.description'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over products: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type ProductSearchFilter =
+  | {
+      and: Array<ProductSearchFilterLevel2>
+    }
+  | {
+      or: Array<ProductSearchFilterLevel2>
+    }
+  | {
+      not: ProductSearchFilterLevel2
+    }
+  | ProductSearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type ProductSearchFilterLevel2 =
+  | {
+      and: Array<ProductSearchFilterLevel3>
+    }
+  | {
+      or: Array<ProductSearchFilterLevel3>
+    }
+  | {
+      not: ProductSearchFilterLevel3
+    }
+  | ProductSearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type ProductSearchFilterLevel3 =
+  | {
+      and: Array<ProductSearchFilterLevel4>
+    }
+  | {
+      or: Array<ProductSearchFilterLevel4>
+    }
+  | {
+      not: ProductSearchFilterLevel4
+    }
+  | ProductSearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type ProductSearchFilterLevel4 =
+  | {
+      and: Array<ProductSearchFilterLevel5>
+    }
+  | {
+      or: Array<ProductSearchFilterLevel5>
+    }
+  | {
+      not: ProductSearchFilterLevel5
+    }
+  | ProductSearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type ProductSearchFilterLevel5 =
+  | {
+      and: Array<ProductSearchCondition>
+    }
+  | {
+      or: Array<ProductSearchCondition>
+    }
+  | {
+      not: ProductSearchCondition
+    }
+  | ProductSearchCondition
+
+/**
+ * One condition on a field of the case or of its parent
+ */
+export type CaseSearchCondition = {
+  /**
+   * a field of the case, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'number'
+    | 'subject'
+    | 'description'
+    | 'status'
+    | 'isClosed'
+    | 'priority'
+    | 'type'
+    | 'origin'
+    | 'accountId'
+    | 'contactId'
+    | 'productId'
+    | 'ownerId'
+    | 'resolution'
+    | 'firstResponseAt'
+    | 'firstResponseDueAt'
+    | 'resolutionDueAt'
+    | 'resolvedAt'
+    | 'closedAt'
+    | 'escalatedAt'
+    | 'reopenedAt'
+    | 'reopenCount'
+    | 'account.id'
+    | 'account.createdAt'
+    | 'account.updatedAt'
+    | 'account.version'
+    | 'account.name'
+    | 'account.website'
+    | 'account.domain'
+    | 'account.industry'
+    | 'account.type'
+    | 'account.phone'
+    | 'account.email'
+    | 'account.annualRevenue'
+    | 'account.currency'
+    | 'account.numberOfEmployees'
+    | 'account.parentAccountId'
+    | 'account.ownerId'
+    | 'account.description'
+    | 'contact.id'
+    | 'contact.createdAt'
+    | 'contact.updatedAt'
+    | 'contact.version'
+    | 'contact.firstName'
+    | 'contact.lastName'
+    | 'contact.email'
+    | 'contact.phone'
+    | 'contact.mobilePhone'
+    | 'contact.title'
+    | 'contact.department'
+    | 'contact.accountId'
+    | 'contact.doNotCall'
+    | 'contact.emailOptOut'
+    | 'contact.leadSource'
+    | 'contact.ownerId'
+    | 'contact.description'
+    | 'product.id'
+    | 'product.createdAt'
+    | 'product.updatedAt'
+    | 'product.version'
+    | 'product.name'
+    | 'product.sku'
+    | 'product.description'
+    | 'product.unitPrice'
+    | 'product.currency'
+    | 'product.cost'
+    | 'product.vendorAccountId'
+    | 'product.vendorName'
+    | 'product.category'
+    | 'product.unitOfMeasure'
+    | 'product.isActive'
+    | 'product.isTaxable'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over cases: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type CaseSearchFilter =
+  | {
+      and: Array<CaseSearchFilterLevel2>
+    }
+  | {
+      or: Array<CaseSearchFilterLevel2>
+    }
+  | {
+      not: CaseSearchFilterLevel2
+    }
+  | CaseSearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type CaseSearchFilterLevel2 =
+  | {
+      and: Array<CaseSearchFilterLevel3>
+    }
+  | {
+      or: Array<CaseSearchFilterLevel3>
+    }
+  | {
+      not: CaseSearchFilterLevel3
+    }
+  | CaseSearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type CaseSearchFilterLevel3 =
+  | {
+      and: Array<CaseSearchFilterLevel4>
+    }
+  | {
+      or: Array<CaseSearchFilterLevel4>
+    }
+  | {
+      not: CaseSearchFilterLevel4
+    }
+  | CaseSearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type CaseSearchFilterLevel4 =
+  | {
+      and: Array<CaseSearchFilterLevel5>
+    }
+  | {
+      or: Array<CaseSearchFilterLevel5>
+    }
+  | {
+      not: CaseSearchFilterLevel5
+    }
+  | CaseSearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type CaseSearchFilterLevel5 =
+  | {
+      and: Array<CaseSearchCondition>
+    }
+  | {
+      or: Array<CaseSearchCondition>
+    }
+  | {
+      not: CaseSearchCondition
+    }
+  | CaseSearchCondition
+
+/**
+ * One condition on a field of the campaign or of its parent
+ */
+export type CampaignSearchCondition = {
+  /**
+   * a field of the campaign, or of a parent as <parent>.<field>
+   */
+  field:
+    | 'id'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'name'
+    | 'type'
+    | 'status'
+    | 'startDate'
+    | 'endDate'
+    | 'budget'
+    | 'actualCost'
+    | 'expectedRevenue'
+    | 'currency'
+    | 'parentCampaignId'
+    | 'ownerId'
+    | 'description'
+    | 'subject'
+    | 'fromName'
+    | 'fromEmail'
+    | 'replyTo'
+    | 'htmlBody'
+    | 'textBody'
+    | 'parentCampaign.id'
+    | 'parentCampaign.createdAt'
+    | 'parentCampaign.updatedAt'
+    | 'parentCampaign.version'
+    | 'parentCampaign.name'
+    | 'parentCampaign.type'
+    | 'parentCampaign.status'
+    | 'parentCampaign.startDate'
+    | 'parentCampaign.endDate'
+    | 'parentCampaign.budget'
+    | 'parentCampaign.actualCost'
+    | 'parentCampaign.expectedRevenue'
+    | 'parentCampaign.currency'
+    | 'parentCampaign.parentCampaignId'
+    | 'parentCampaign.ownerId'
+    | 'parentCampaign.description'
+    | 'parentCampaign.subject'
+    | 'parentCampaign.fromName'
+    | 'parentCampaign.fromEmail'
+    | 'parentCampaign.replyTo'
+    | 'parentCampaign.htmlBody'
+    | 'parentCampaign.textBody'
+  op:
+    | 'eq'
+    | 'neq'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'notIn'
+    | 'contains'
+    | 'startsWith'
+    | 'isNull'
+  /**
+   * what the field is compared with: a string, number or boolean of the field's kind; an array of them (at most 500) for in and notIn; true (the default) or false for isNull
+   */
+  value?: string | number | boolean | Array<string | number | boolean>
+}
+
+/**
+ * A filter over campaigns: a condition, or and / or / not of filters; at most 6 levels and 100 nodes
+ */
+export type CampaignSearchFilter =
+  | {
+      and: Array<CampaignSearchFilterLevel2>
+    }
+  | {
+      or: Array<CampaignSearchFilterLevel2>
+    }
+  | {
+      not: CampaignSearchFilterLevel2
+    }
+  | CampaignSearchCondition
+
+/**
+ * A filter nested at level 2 of 6
+ */
+export type CampaignSearchFilterLevel2 =
+  | {
+      and: Array<CampaignSearchFilterLevel3>
+    }
+  | {
+      or: Array<CampaignSearchFilterLevel3>
+    }
+  | {
+      not: CampaignSearchFilterLevel3
+    }
+  | CampaignSearchCondition
+
+/**
+ * A filter nested at level 3 of 6
+ */
+export type CampaignSearchFilterLevel3 =
+  | {
+      and: Array<CampaignSearchFilterLevel4>
+    }
+  | {
+      or: Array<CampaignSearchFilterLevel4>
+    }
+  | {
+      not: CampaignSearchFilterLevel4
+    }
+  | CampaignSearchCondition
+
+/**
+ * A filter nested at level 4 of 6
+ */
+export type CampaignSearchFilterLevel4 =
+  | {
+      and: Array<CampaignSearchFilterLevel5>
+    }
+  | {
+      or: Array<CampaignSearchFilterLevel5>
+    }
+  | {
+      not: CampaignSearchFilterLevel5
+    }
+  | CampaignSearchCondition
+
+/**
+ * A filter nested at level 5 of 6
+ */
+export type CampaignSearchFilterLevel5 =
+  | {
+      and: Array<CampaignSearchCondition>
+    }
+  | {
+      or: Array<CampaignSearchCondition>
+    }
+  | {
+      not: CampaignSearchCondition
+    }
+  | CampaignSearchCondition
+
+/**
+ * Counts, amounts and weighted amounts of the pipeline, in one currency
+ */
+export type PipelineReport = {
+  /**
+   * the currency every sum is in
+   */
+  currency: string
+  /**
+   * opportunities that match the filters but are in another currency, left out of every number
+   */
+  otherCurrencyOpportunities: number
+  totals: {
+    /**
+     * opportunities, with or without an amount
+     */
+    count: number
+    /**
+     * sum of amounts; an empty amount adds 0
+     */
+    amount: string
+    /**
+     * sum of each opportunity's expectedRevenue (amount × probability / 100, rounded half up to cents per opportunity); an empty amount adds 0
+     */
+    weightedAmount: string
+  }
+  /**
+   * every stage of the workspace in pipeline order (position, then key), empty ones with zeros
+   */
+  byStage: Array<{
+    /**
+     * the stage key
+     */
+    stage: string
+    label: string
+    /**
+     * order in the pipeline
+     */
+    position: number
+    isClosed: boolean
+    isWon: boolean
+    /**
+     * opportunities, with or without an amount
+     */
+    count: number
+    /**
+     * sum of amounts; an empty amount adds 0
+     */
+    amount: string
+    /**
+     * sum of each opportunity's expectedRevenue (amount × probability / 100, rounded half up to cents per opportunity); an empty amount adds 0
+     */
+    weightedAmount: string
+  }>
+  /**
+   * one entry per owner with at least one opportunity (null: no owner), largest amount first, then most opportunities, then by owner id with null last
+   */
+  byOwner: Array<{
+    ownerId: string | null
+    /**
+     * opportunities, with or without an amount
+     */
+    count: number
+    /**
+     * sum of amounts; an empty amount adds 0
+     */
+    amount: string
+    /**
+     * sum of each opportunity's expectedRevenue (amount × probability / 100, rounded half up to cents per opportunity); an empty amount adds 0
+     */
+    weightedAmount: string
+  }>
+  /**
+   * one entry per month with at least one opportunity, oldest first, null last
+   */
+  byCloseMonth: Array<{
+    /**
+     * YYYY-MM of the close date; null: no close date
+     */
+    month: string | null
+    /**
+     * opportunities, with or without an amount
+     */
+    count: number
+    /**
+     * sum of amounts; an empty amount adds 0
+     */
+    amount: string
+    /**
+     * sum of each opportunity's expectedRevenue (amount × probability / 100, rounded half up to cents per opportunity); an empty amount adds 0
+     */
+    weightedAmount: string
+  }>
+}
+
+/**
+ * Leads by status and source, with conversion rates
+ */
+export type LeadsReport = {
+  /**
+   * leads that match the filters
+   */
+  total: number
+  /**
+   * leads per status; every status is present
+   */
+  byStatus: {
+    open: number
+    contacted: number
+    qualified: number
+    unqualified: number
+    converted: number
+  }
+  /**
+   * one entry per source with at least one lead (null: no source), most leads first, then by source with null last
+   */
+  bySource: Array<{
+    /**
+     * null: no source given
+     */
+    source:
+      | 'web'
+      | 'email'
+      | 'call'
+      | 'campaign'
+      | 'partner'
+      | 'referral'
+      | 'event'
+      | 'advertisement'
+      | 'existing_customer'
+      | 'other'
+      | null
+    total: number
+    converted: number
+    /**
+     * part / whole rounded half up to four places (0.2500 is 25 %); null when the whole is 0
+     */
+    conversionRate: string | null
+  }>
+  /**
+   * leads with status converted
+   */
+  converted: number
+  /**
+   * part / whole rounded half up to four places (0.2500 is 25 %); null when the whole is 0
+   */
+  conversionRate: string | null
+  /**
+   * mean score of the scored leads, rounded half up to two places; null when none is scored
+   */
+  averageScore: string | null
+}
+
+/**
+ * Open cases by priority and status, breaches of the service levels, and resolution times
+ */
+export type CasesReport = {
+  open: {
+    /**
+     * open cases (isClosed false)
+     */
+    total: number
+    /**
+     * open cases per priority; every priority is present
+     */
+    byPriority: {
+      low: number
+      normal: number
+      high: number
+      urgent: number
+    }
+    /**
+     * open cases per status; every open status is present
+     */
+    byStatus: {
+      new: number
+      assigned: number
+      in_progress: number
+      pending_customer: number
+      escalated: number
+    }
+  }
+  slaBreaches: {
+    /**
+     * open or closed cases first answered after firstResponseDueAt, or not answered and past it now
+     */
+    firstResponse: number
+    /**
+     * closed cases that entered a closed status (closedAt, else resolvedAt) after resolutionDueAt, and open cases past it now
+     */
+    resolution: number
+    /**
+     * open cases overdue now: exactly the cases whose isOverdue is true
+     */
+    openOverdue: number
+  }
+  resolved: {
+    /**
+     * cases with a resolvedAt (resolved, or closed after being resolved)
+     */
+    count: number
+    /**
+     * the median of resolvedAt − createdAt (percentile_cont(0.5)), in seconds (milliseconds as fraction); null when no case is resolved
+     */
+    medianResolutionSeconds: number | null
+    /**
+     * the mean of resolvedAt − createdAt, rounded to milliseconds, in seconds (milliseconds as fraction); null when no case is resolved
+     */
+    averageResolutionSeconds: number | null
+  }
 }
 
 export type GetLivenessData = {
@@ -2697,7 +4427,16 @@ export type UpdateLeadResponse = UpdateLeadResponses[keyof UpdateLeadResponses]
 export type ListOpportunityStagesData = {
   body?: never
   path?: never
-  query?: never
+  query?: {
+    /**
+     * page size, at most 200; default 200, the most stages a workspace holds, so that without it the whole pipeline comes in one answer
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+  }
   url: '/v1/opportunity-stages'
 }
 
@@ -2725,15 +4464,301 @@ export type ListOpportunityStagesError =
 
 export type ListOpportunityStagesResponses = {
   /**
-   * Every stage of the workspace, in pipeline order
+   * Stages in pipeline order
    */
   200: {
     data: Array<OpportunityStage>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
   }
 }
 
 export type ListOpportunityStagesResponse =
   ListOpportunityStagesResponses[keyof ListOpportunityStagesResponses]
+
+export type CreateOpportunityStageData = {
+  body: {
+    /**
+     * what an opportunity's `stage` holds: lower snake_case, unique in the workspace, set at creation and never changed
+     */
+    key: string
+    /**
+     * the name shown to users
+     */
+    label: string
+    /**
+     * order in the pipeline, ascending; stages with the same position are ordered by key; default: after the last stage
+     */
+    position?: number
+    /**
+     * the probability (percent) an opportunity takes when it enters the stage
+     */
+    probability: number
+    /**
+     * an opportunity in this stage is closed; default false
+     */
+    isClosed?: boolean
+    /**
+     * closed and won; true only together with isClosed; default false
+     */
+    isWon?: boolean
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path?: never
+  query?: never
+  url: '/v1/opportunity-stages'
+}
+
+export type CreateOpportunityStageErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type CreateOpportunityStageError =
+  CreateOpportunityStageErrors[keyof CreateOpportunityStageErrors]
+
+export type CreateOpportunityStageResponses = {
+  /**
+   * The new stage
+   */
+  201: OpportunityStage
+}
+
+export type CreateOpportunityStageResponse =
+  CreateOpportunityStageResponses[keyof CreateOpportunityStageResponses]
+
+export type DeleteOpportunityStageData = {
+  body?: never
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    stageId: string
+  }
+  query?: never
+  url: '/v1/opportunity-stages/{stageId}'
+}
+
+export type DeleteOpportunityStageErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type DeleteOpportunityStageError =
+  DeleteOpportunityStageErrors[keyof DeleteOpportunityStageErrors]
+
+export type DeleteOpportunityStageResponses = {
+  /**
+   * Done; no body
+   */
+  204: void
+}
+
+export type DeleteOpportunityStageResponse =
+  DeleteOpportunityStageResponses[keyof DeleteOpportunityStageResponses]
+
+export type GetOpportunityStageData = {
+  body?: never
+  path: {
+    stageId: string
+  }
+  query?: never
+  url: '/v1/opportunity-stages/{stageId}'
+}
+
+export type GetOpportunityStageErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetOpportunityStageError =
+  GetOpportunityStageErrors[keyof GetOpportunityStageErrors]
+
+export type GetOpportunityStageResponses = {
+  /**
+   * The stage
+   */
+  200: OpportunityStage
+}
+
+export type GetOpportunityStageResponse =
+  GetOpportunityStageResponses[keyof GetOpportunityStageResponses]
+
+export type UpdateOpportunityStageData = {
+  body: {
+    /**
+     * the name shown to users
+     */
+    label?: string
+    /**
+     * order in the pipeline, ascending; stages with the same position are ordered by key
+     */
+    position?: number
+    /**
+     * the probability (percent) an opportunity takes when it enters the stage
+     */
+    probability?: number
+    /**
+     * an opportunity in this stage is closed
+     */
+    isClosed?: boolean
+    /**
+     * closed and won; true only together with isClosed
+     */
+    isWon?: boolean
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    stageId: string
+  }
+  query?: never
+  url: '/v1/opportunity-stages/{stageId}'
+}
+
+export type UpdateOpportunityStageErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UpdateOpportunityStageError =
+  UpdateOpportunityStageErrors[keyof UpdateOpportunityStageErrors]
+
+export type UpdateOpportunityStageResponses = {
+  /**
+   * The updated stage
+   */
+  200: OpportunityStage
+}
+
+export type UpdateOpportunityStageResponse =
+  UpdateOpportunityStageResponses[keyof UpdateOpportunityStageResponses]
 
 export type ListOpportunitiesData = {
   body?: never
@@ -2884,11 +4909,11 @@ export type CreateOpportunityData = {
      */
     currency?: string
     /**
-     * the primary contact
+     * the primary contact, mirrored by the primary contact role (/contacts)
      */
     contactId?: string | null
     /**
-     * non-negative decimal amount, at most two fraction digits
+     * non-negative decimal amount, at most two fraction digits; while the opportunity has line items, their sum, and not writable (422)
      */
     amount?: string | null
     /**
@@ -3104,11 +5129,11 @@ export type UpdateOpportunityData = {
      */
     currency?: string
     /**
-     * the primary contact
+     * the primary contact, mirrored by the primary contact role (/contacts)
      */
     contactId?: string | null
     /**
-     * non-negative decimal amount, at most two fraction digits
+     * non-negative decimal amount, at most two fraction digits; while the opportunity has line items, their sum, and not writable (422)
      */
     amount?: string | null
     /**
@@ -3630,7 +5655,7 @@ export type ListCasesData = {
      */
     cursor?: string
     /**
-     * comma list of createdAt, updatedAt, number, resolutionDueAt; '-' for descending; default -createdAt
+     * comma list of createdAt, updatedAt, number, firstResponseDueAt, resolutionDueAt; '-' for descending; default -createdAt
      */
     sort?: string
     /**
@@ -3654,6 +5679,14 @@ export type ListCasesData = {
      */
     origin?: string
     isClosed?: boolean
+    /**
+     * true: new, assigned, in_progress, pending_customer or escalated; false: resolved, closed, rejected or duplicate
+     */
+    isOpen?: boolean
+    /**
+     * true: open and past resolutionDueAt, or without a first response and past firstResponseDueAt; false: every other case
+     */
+    isOverdue?: boolean
     /**
      * one or more ids, comma-separated
      */
@@ -3730,7 +5763,7 @@ export type CreateCaseData = {
   body: {
     subject: string
     /**
-     * defaults to new; resolved, closed, rejected and duplicate are closed, and setting an open status again reopens the case. Resolving needs a resolution.
+     * defaults to new. new, assigned, in_progress, pending_customer and escalated are open; resolved, closed, rejected and duplicate are closed. A case opens in an open status. From an open status any status may follow; from resolved only closed or an open status; from closed, rejected or duplicate only an open status. An open status after a closed one reopens the case. Resolving needs a resolution.
      */
     status?:
       | 'new'
@@ -3743,7 +5776,7 @@ export type CreateCaseData = {
       | 'rejected'
       | 'duplicate'
     /**
-     * defaults to normal; sets firstResponseDueAt and resolutionDueAt
+     * defaults to normal; sets firstResponseDueAt and resolutionDueAt from the workspace's service levels (GET /v1/case-sla-policies)
      */
     priority?: 'low' | 'normal' | 'high' | 'urgent'
     description?: string | null
@@ -3925,7 +5958,7 @@ export type UpdateCaseData = {
   body: {
     subject?: string
     /**
-     * defaults to new; resolved, closed, rejected and duplicate are closed, and setting an open status again reopens the case. Resolving needs a resolution.
+     * defaults to new. new, assigned, in_progress, pending_customer and escalated are open; resolved, closed, rejected and duplicate are closed. A case opens in an open status. From an open status any status may follow; from resolved only closed or an open status; from closed, rejected or duplicate only an open status. An open status after a closed one reopens the case. Resolving needs a resolution.
      */
     status?:
       | 'new'
@@ -3938,7 +5971,7 @@ export type UpdateCaseData = {
       | 'rejected'
       | 'duplicate'
     /**
-     * defaults to normal; sets firstResponseDueAt and resolutionDueAt
+     * defaults to normal; sets firstResponseDueAt and resolutionDueAt from the workspace's service levels (GET /v1/case-sla-policies)
      */
     priority?: 'low' | 'normal' | 'high' | 'urgent'
     description?: string | null
@@ -4497,3 +6530,3776 @@ export type UpdateCampaignResponses = {
 
 export type UpdateCampaignResponse =
   UpdateCampaignResponses[keyof UpdateCampaignResponses]
+
+export type ConvertLeadData = {
+  body: {
+    /**
+     * use this account; default: one matching the lead by domain or name, or a new one
+     */
+    accountId?: string
+    /**
+     * use this contact (of the chosen account, or of none); default: the contact with the lead's email, or a new one
+     */
+    contactId?: string
+    /**
+     * false converts without an opportunity
+     */
+    createOpportunity?: boolean
+    /**
+     * values of the new opportunity; the rest comes from the lead
+     */
+    opportunity?: {
+      /**
+       * default: "<account name> – <lead first and last name>"
+       */
+      name?: string
+      /**
+       * a stage key of the workspace; default: the first open stage
+       */
+      stage?: string
+      /**
+       * default: the lead's estimatedAmount, in the lead's currency
+       */
+      amount?: string
+      /**
+       * percent; default: the stage's
+       */
+      probability?: number
+      /**
+       * calendar date, YYYY-MM-DD
+       */
+      closeDate?: string
+      type?: 'new_business' | 'existing_business' | 'renewal'
+      nextStep?: string
+      /**
+       * needed only when `stage` is a closed, lost stage
+       */
+      lossReason?: string
+      description?: string
+    }
+    /**
+     * the contact's role on the opportunity, where it is the primary contact
+     */
+    contactRole?:
+      | 'decision_maker'
+      | 'economic_buyer'
+      | 'technical_buyer'
+      | 'influencer'
+      | 'evaluator'
+      | 'user'
+      | 'other'
+    /**
+     * an active user, owner of every record created; default: the lead's owner while active, else the caller
+     */
+    ownerId?: string
+    /**
+     * answer the plan without writing anything
+     */
+    dryRun?: boolean
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    leadId: string
+  }
+  query?: never
+  url: '/v1/leads/{leadId}/convert'
+}
+
+export type ConvertLeadErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ConvertLeadError = ConvertLeadErrors[keyof ConvertLeadErrors]
+
+export type ConvertLeadResponses = {
+  /**
+   * What the conversion made, reused and found
+   */
+  200: LeadConversion
+}
+
+export type ConvertLeadResponse =
+  ConvertLeadResponses[keyof ConvertLeadResponses]
+
+export type ConvertLeadsData = {
+  body: {
+    /**
+     * 1 to 100 conversions, each of a different lead
+     */
+    conversions: Array<{
+      leadId: string
+      /**
+       * use this account; default: one matching the lead by domain or name, or a new one
+       */
+      accountId?: string
+      /**
+       * use this contact (of the chosen account, or of none); default: the contact with the lead's email, or a new one
+       */
+      contactId?: string
+      /**
+       * false converts without an opportunity
+       */
+      createOpportunity?: boolean
+      /**
+       * values of the new opportunity; the rest comes from the lead
+       */
+      opportunity?: {
+        /**
+         * default: "<account name> – <lead first and last name>"
+         */
+        name?: string
+        /**
+         * a stage key of the workspace; default: the first open stage
+         */
+        stage?: string
+        /**
+         * default: the lead's estimatedAmount, in the lead's currency
+         */
+        amount?: string
+        /**
+         * percent; default: the stage's
+         */
+        probability?: number
+        /**
+         * calendar date, YYYY-MM-DD
+         */
+        closeDate?: string
+        type?: 'new_business' | 'existing_business' | 'renewal'
+        nextStep?: string
+        /**
+         * needed only when `stage` is a closed, lost stage
+         */
+        lossReason?: string
+        description?: string
+      }
+      /**
+       * the contact's role on the opportunity, where it is the primary contact
+       */
+      contactRole?:
+        | 'decision_maker'
+        | 'economic_buyer'
+        | 'technical_buyer'
+        | 'influencer'
+        | 'evaluator'
+        | 'user'
+        | 'other'
+      /**
+       * an active user, owner of every record created; default: the lead's owner while active, else the caller
+       */
+      ownerId?: string
+    }>
+    /**
+     * answer every plan without writing anything
+     */
+    dryRun?: boolean
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path?: never
+  query?: never
+  url: '/v1/leads/convert'
+}
+
+export type ConvertLeadsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ConvertLeadsError = ConvertLeadsErrors[keyof ConvertLeadsErrors]
+
+export type ConvertLeadsResponses = {
+  /**
+   * Each conversion's own answer
+   */
+  200: {
+    /**
+     * one per conversion, in the order of the request
+     */
+    results: Array<{
+      leadId: string
+      /**
+       * 200 when converted (or planned), else the status the single conversion would have answered
+       */
+      status: number
+      conversion: LeadConversion | null
+      error: Problem | null
+    }>
+  }
+}
+
+export type ConvertLeadsResponse =
+  ConvertLeadsResponses[keyof ConvertLeadsResponses]
+
+export type ListOpportunityHistoryData = {
+  body?: never
+  path: {
+    opportunityId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+  }
+  url: '/v1/opportunities/{opportunityId}/history'
+}
+
+export type ListOpportunityHistoryErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListOpportunityHistoryError =
+  ListOpportunityHistoryErrors[keyof ListOpportunityHistoryErrors]
+
+export type ListOpportunityHistoryResponses = {
+  /**
+   * A page of history entries
+   */
+  200: {
+    data: Array<OpportunityHistoryEntry>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListOpportunityHistoryResponse =
+  ListOpportunityHistoryResponses[keyof ListOpportunityHistoryResponses]
+
+export type ListOpportunityLineItemsData = {
+  body?: never
+  path: {
+    opportunityId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, quantity, unitPrice, totalPrice; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in the description or the product's name and SKU
+     */
+    q?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    productId?: string
+    /**
+     * totalPrice at least
+     */
+    totalPriceMin?: string
+    /**
+     * totalPrice at most
+     */
+    totalPriceMax?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/opportunities/{opportunityId}/line-items'
+}
+
+export type ListOpportunityLineItemsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListOpportunityLineItemsError =
+  ListOpportunityLineItemsErrors[keyof ListOpportunityLineItemsErrors]
+
+export type ListOpportunityLineItemsResponses = {
+  /**
+   * A page of line items
+   */
+  200: {
+    data: Array<OpportunityLineItem>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListOpportunityLineItemsResponse =
+  ListOpportunityLineItemsResponses[keyof ListOpportunityLineItemsResponses]
+
+export type CreateOpportunityLineItemData = {
+  body: {
+    /**
+     * a live, active product of the workspace; cannot be changed later
+     */
+    productId: string
+    /**
+     * a decimal string greater than 0, at most 10 integer and 4 fraction digits; default 1
+     */
+    quantity?: string
+    /**
+     * the price of one unit in the opportunity's currency; default: the product's unitPrice
+     */
+    unitPrice?: string
+    /**
+     * percent off the unit price, a decimal string from 0 to 100 with at most 2 fraction digits; default 0
+     */
+    discountPercent?: string
+    description?: string | null
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    opportunityId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/line-items'
+}
+
+export type CreateOpportunityLineItemErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type CreateOpportunityLineItemError =
+  CreateOpportunityLineItemErrors[keyof CreateOpportunityLineItemErrors]
+
+export type CreateOpportunityLineItemResponses = {
+  /**
+   * The new line item
+   */
+  201: OpportunityLineItem
+}
+
+export type CreateOpportunityLineItemResponse =
+  CreateOpportunityLineItemResponses[keyof CreateOpportunityLineItemResponses]
+
+export type DeleteOpportunityLineItemData = {
+  body?: never
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    opportunityId: string
+    lineItemId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/line-items/{lineItemId}'
+}
+
+export type DeleteOpportunityLineItemErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type DeleteOpportunityLineItemError =
+  DeleteOpportunityLineItemErrors[keyof DeleteOpportunityLineItemErrors]
+
+export type DeleteOpportunityLineItemResponses = {
+  /**
+   * Done; no body
+   */
+  204: void
+}
+
+export type DeleteOpportunityLineItemResponse =
+  DeleteOpportunityLineItemResponses[keyof DeleteOpportunityLineItemResponses]
+
+export type GetOpportunityLineItemData = {
+  body?: never
+  path: {
+    opportunityId: string
+    lineItemId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/line-items/{lineItemId}'
+}
+
+export type GetOpportunityLineItemErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetOpportunityLineItemError =
+  GetOpportunityLineItemErrors[keyof GetOpportunityLineItemErrors]
+
+export type GetOpportunityLineItemResponses = {
+  /**
+   * The line item
+   */
+  200: OpportunityLineItem
+}
+
+export type GetOpportunityLineItemResponse =
+  GetOpportunityLineItemResponses[keyof GetOpportunityLineItemResponses]
+
+export type UpdateOpportunityLineItemData = {
+  body: {
+    /**
+     * a decimal string greater than 0, at most 10 integer and 4 fraction digits; shown with four fraction digits
+     */
+    quantity?: string
+    /**
+     * the price of one unit in the opportunity's currency; default: the product's unitPrice
+     */
+    unitPrice?: string
+    /**
+     * percent off the unit price, a decimal string from 0 to 100 with at most 2 fraction digits; shown with two fraction digits
+     */
+    discountPercent?: string
+    description?: string | null
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    opportunityId: string
+    lineItemId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/line-items/{lineItemId}'
+}
+
+export type UpdateOpportunityLineItemErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UpdateOpportunityLineItemError =
+  UpdateOpportunityLineItemErrors[keyof UpdateOpportunityLineItemErrors]
+
+export type UpdateOpportunityLineItemResponses = {
+  /**
+   * The changed line item
+   */
+  200: OpportunityLineItem
+}
+
+export type UpdateOpportunityLineItemResponse =
+  UpdateOpportunityLineItemResponses[keyof UpdateOpportunityLineItemResponses]
+
+export type ListOpportunityContactRolesData = {
+  body?: never
+  path: {
+    opportunityId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, role; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in the contact's name or email
+     */
+    q?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more of decision_maker, economic_buyer, technical_buyer, influencer, evaluator, user, other, comma-separated
+     */
+    role?: string
+    isPrimary?: boolean
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/opportunities/{opportunityId}/contacts'
+}
+
+export type ListOpportunityContactRolesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListOpportunityContactRolesError =
+  ListOpportunityContactRolesErrors[keyof ListOpportunityContactRolesErrors]
+
+export type ListOpportunityContactRolesResponses = {
+  /**
+   * A page of contact roles
+   */
+  200: {
+    data: Array<OpportunityContactRole>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListOpportunityContactRolesResponse =
+  ListOpportunityContactRolesResponses[keyof ListOpportunityContactRolesResponses]
+
+export type CreateOpportunityContactRoleData = {
+  body: {
+    /**
+     * a live contact of the workspace, not yet on the opportunity; cannot be changed later
+     */
+    contactId: string
+    /**
+     * the contact's part in the sale
+     */
+    role:
+      | 'decision_maker'
+      | 'economic_buyer'
+      | 'technical_buyer'
+      | 'influencer'
+      | 'evaluator'
+      | 'user'
+      | 'other'
+    /**
+     * the opportunity's primary contact, mirrored in its contactId; at most one role is primary; default false
+     */
+    isPrimary?: boolean
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    opportunityId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/contacts'
+}
+
+export type CreateOpportunityContactRoleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type CreateOpportunityContactRoleError =
+  CreateOpportunityContactRoleErrors[keyof CreateOpportunityContactRoleErrors]
+
+export type CreateOpportunityContactRoleResponses = {
+  /**
+   * The new contact role
+   */
+  201: OpportunityContactRole
+}
+
+export type CreateOpportunityContactRoleResponse =
+  CreateOpportunityContactRoleResponses[keyof CreateOpportunityContactRoleResponses]
+
+export type DeleteOpportunityContactRoleData = {
+  body?: never
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    opportunityId: string
+    contactRoleId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/contacts/{contactRoleId}'
+}
+
+export type DeleteOpportunityContactRoleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type DeleteOpportunityContactRoleError =
+  DeleteOpportunityContactRoleErrors[keyof DeleteOpportunityContactRoleErrors]
+
+export type DeleteOpportunityContactRoleResponses = {
+  /**
+   * Done; no body
+   */
+  204: void
+}
+
+export type DeleteOpportunityContactRoleResponse =
+  DeleteOpportunityContactRoleResponses[keyof DeleteOpportunityContactRoleResponses]
+
+export type GetOpportunityContactRoleData = {
+  body?: never
+  path: {
+    opportunityId: string
+    contactRoleId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/contacts/{contactRoleId}'
+}
+
+export type GetOpportunityContactRoleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetOpportunityContactRoleError =
+  GetOpportunityContactRoleErrors[keyof GetOpportunityContactRoleErrors]
+
+export type GetOpportunityContactRoleResponses = {
+  /**
+   * The contact role
+   */
+  200: OpportunityContactRole
+}
+
+export type GetOpportunityContactRoleResponse =
+  GetOpportunityContactRoleResponses[keyof GetOpportunityContactRoleResponses]
+
+export type UpdateOpportunityContactRoleData = {
+  body: {
+    /**
+     * the contact's part in the sale
+     */
+    role?:
+      | 'decision_maker'
+      | 'economic_buyer'
+      | 'technical_buyer'
+      | 'influencer'
+      | 'evaluator'
+      | 'user'
+      | 'other'
+    /**
+     * the opportunity's primary contact, mirrored in its contactId; at most one role is primary
+     */
+    isPrimary?: boolean
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    opportunityId: string
+    contactRoleId: string
+  }
+  query?: never
+  url: '/v1/opportunities/{opportunityId}/contacts/{contactRoleId}'
+}
+
+export type UpdateOpportunityContactRoleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UpdateOpportunityContactRoleError =
+  UpdateOpportunityContactRoleErrors[keyof UpdateOpportunityContactRoleErrors]
+
+export type UpdateOpportunityContactRoleResponses = {
+  /**
+   * The changed contact role
+   */
+  200: OpportunityContactRole
+}
+
+export type UpdateOpportunityContactRoleResponse =
+  UpdateOpportunityContactRoleResponses[keyof UpdateOpportunityContactRoleResponses]
+
+export type ListCaseCommentsData = {
+  body?: never
+  path: {
+    caseId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    isPublic?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    authorId?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * comma list of createdAt, updatedAt; '-' for descending; default createdAt (oldest first)
+     */
+    sort?: string
+  }
+  url: '/v1/cases/{caseId}/comments'
+}
+
+export type ListCaseCommentsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListCaseCommentsError =
+  ListCaseCommentsErrors[keyof ListCaseCommentsErrors]
+
+export type ListCaseCommentsResponses = {
+  /**
+   * A page of case comments
+   */
+  200: {
+    data: Array<CaseComment>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListCaseCommentsResponse =
+  ListCaseCommentsResponses[keyof ListCaseCommentsResponses]
+
+export type CreateCaseCommentData = {
+  body: {
+    /**
+     * the text of the comment
+     */
+    body: string
+    /**
+     * true: visible to the customer; false: an internal note; defaults to false
+     */
+    isPublic?: boolean
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    caseId: string
+  }
+  query?: never
+  url: '/v1/cases/{caseId}/comments'
+}
+
+export type CreateCaseCommentErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type CreateCaseCommentError =
+  CreateCaseCommentErrors[keyof CreateCaseCommentErrors]
+
+export type CreateCaseCommentResponses = {
+  /**
+   * The new comment
+   */
+  201: CaseComment
+}
+
+export type CreateCaseCommentResponse =
+  CreateCaseCommentResponses[keyof CreateCaseCommentResponses]
+
+export type DeleteCaseCommentData = {
+  body?: never
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    caseId: string
+    commentId: string
+  }
+  query?: never
+  url: '/v1/cases/{caseId}/comments/{commentId}'
+}
+
+export type DeleteCaseCommentErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type DeleteCaseCommentError =
+  DeleteCaseCommentErrors[keyof DeleteCaseCommentErrors]
+
+export type DeleteCaseCommentResponses = {
+  /**
+   * Done; no body
+   */
+  204: void
+}
+
+export type DeleteCaseCommentResponse =
+  DeleteCaseCommentResponses[keyof DeleteCaseCommentResponses]
+
+export type GetCaseCommentData = {
+  body?: never
+  path: {
+    caseId: string
+    commentId: string
+  }
+  query?: never
+  url: '/v1/cases/{caseId}/comments/{commentId}'
+}
+
+export type GetCaseCommentErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetCaseCommentError =
+  GetCaseCommentErrors[keyof GetCaseCommentErrors]
+
+export type GetCaseCommentResponses = {
+  /**
+   * The comment
+   */
+  200: CaseComment
+}
+
+export type GetCaseCommentResponse =
+  GetCaseCommentResponses[keyof GetCaseCommentResponses]
+
+export type UpdateCaseCommentData = {
+  body: {
+    /**
+     * the text of the comment
+     */
+    body?: string
+    /**
+     * true: visible to the customer; false: an internal note
+     */
+    isPublic?: boolean
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    caseId: string
+    commentId: string
+  }
+  query?: never
+  url: '/v1/cases/{caseId}/comments/{commentId}'
+}
+
+export type UpdateCaseCommentErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UpdateCaseCommentError =
+  UpdateCaseCommentErrors[keyof UpdateCaseCommentErrors]
+
+export type UpdateCaseCommentResponses = {
+  /**
+   * The updated comment
+   */
+  200: CaseComment
+}
+
+export type UpdateCaseCommentResponse =
+  UpdateCaseCommentResponses[keyof UpdateCaseCommentResponses]
+
+export type GetCaseSlaPoliciesData = {
+  body?: never
+  path?: never
+  query?: never
+  url: '/v1/case-sla-policies'
+}
+
+export type GetCaseSlaPoliciesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetCaseSlaPoliciesError =
+  GetCaseSlaPoliciesErrors[keyof GetCaseSlaPoliciesErrors]
+
+export type GetCaseSlaPoliciesResponses = {
+  /**
+   * The service level of every priority, from urgent to low
+   */
+  200: {
+    data: Array<CaseSlaPolicy>
+  }
+}
+
+export type GetCaseSlaPoliciesResponse =
+  GetCaseSlaPoliciesResponses[keyof GetCaseSlaPoliciesResponses]
+
+export type ReplaceCaseSlaPoliciesData = {
+  body: {
+    /**
+     * at most one entry per priority; a priority left out uses the default
+     */
+    policies: Array<{
+      priority: 'low' | 'normal' | 'high' | 'urgent'
+      /**
+       * minutes after the case is opened by which the first public comment is due
+       */
+      firstResponseMinutes: number
+      /**
+       * minutes after the case is opened by which it is due to be resolved; at least firstResponseMinutes
+       */
+      resolutionMinutes: number
+    }>
+  }
+  path?: never
+  query?: never
+  url: '/v1/case-sla-policies'
+}
+
+export type ReplaceCaseSlaPoliciesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ReplaceCaseSlaPoliciesError =
+  ReplaceCaseSlaPoliciesErrors[keyof ReplaceCaseSlaPoliciesErrors]
+
+export type ReplaceCaseSlaPoliciesResponses = {
+  /**
+   * The service level of every priority, from urgent to low
+   */
+  200: {
+    data: Array<CaseSlaPolicy>
+  }
+}
+
+export type ReplaceCaseSlaPoliciesResponse =
+  ReplaceCaseSlaPoliciesResponses[keyof ReplaceCaseSlaPoliciesResponses]
+
+export type ListCampaignMembersData = {
+  body?: never
+  path: {
+    campaignId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, status; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in the person's first name, last name, email or (for a lead) company
+     */
+    q?: string
+    /**
+     * one or more of targeted, sent, opened, clicked, responded, bounced, unsubscribed, failed, comma-separated
+     */
+    status?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    leadId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * true: only people who opted out of email (or were deleted); false: the others
+     */
+    optedOut?: boolean
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * only leads or only contacts
+     */
+    kind?: 'lead' | 'contact'
+  }
+  url: '/v1/campaigns/{campaignId}/members'
+}
+
+export type ListCampaignMembersErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListCampaignMembersError =
+  ListCampaignMembersErrors[keyof ListCampaignMembersErrors]
+
+export type ListCampaignMembersResponses = {
+  /**
+   * A page of campaign members
+   */
+  200: {
+    data: Array<CampaignMember>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListCampaignMembersResponse =
+  ListCampaignMembersResponses[keyof ListCampaignMembersResponses]
+
+export type AddCampaignMemberData = {
+  /**
+   * A lead or a contact: exactly one of leadId and contactId.
+   */
+  body:
+    | {
+        leadId: string
+        /**
+         * defaults to targeted
+         */
+        status?:
+          | 'targeted'
+          | 'sent'
+          | 'opened'
+          | 'clicked'
+          | 'responded'
+          | 'bounced'
+          | 'unsubscribed'
+          | 'failed'
+      }
+    | {
+        contactId: string
+        /**
+         * defaults to targeted
+         */
+        status?:
+          | 'targeted'
+          | 'sent'
+          | 'opened'
+          | 'clicked'
+          | 'responded'
+          | 'bounced'
+          | 'unsubscribed'
+          | 'failed'
+      }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/members'
+}
+
+export type AddCampaignMemberErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type AddCampaignMemberError =
+  AddCampaignMemberErrors[keyof AddCampaignMemberErrors]
+
+export type AddCampaignMemberResponses = {
+  /**
+   * The new member
+   */
+  201: CampaignMember
+}
+
+export type AddCampaignMemberResponse =
+  AddCampaignMemberResponses[keyof AddCampaignMemberResponses]
+
+export type AddCampaignMembersData = {
+  /**
+   * Who to add: ids, filters or both; at least one of the four.
+   */
+  body: {
+    /**
+     * lead ids; repeats count once, ids of no live lead are reported in notFound
+     */
+    leadIds?: Array<string>
+    /**
+     * contact ids; repeats count once, ids of no live contact are reported in notFound
+     */
+    contactIds?: Array<string>
+    /**
+     * the filters of GET /v1/leads (and `q`); an empty object matches every lead
+     */
+    leadFilter?: {
+      /**
+       * one or more of open, contacted, qualified, unqualified, converted, comma-separated
+       */
+      status?: string
+      /**
+       * one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+       */
+      source?: string
+      /**
+       * one or more of hot, warm, cold, comma-separated
+       */
+      rating?: string
+      /**
+       * one or more ids, comma-separated
+       */
+      campaignId?: string
+      /**
+       * one or more ids, comma-separated
+       */
+      ownerId?: string
+      /**
+       * equals, ignoring case; several values comma-separated
+       */
+      email?: string
+      /**
+       * equals, ignoring case; several values comma-separated
+       */
+      company?: string
+      /**
+       * equals, ignoring case; several values comma-separated
+       */
+      industry?: string
+      /**
+       * score at least
+       */
+      scoreMin?: number
+      /**
+       * score at most
+       */
+      scoreMax?: number
+      /**
+       * estimatedAmount at least
+       */
+      estimatedAmountMin?: string
+      /**
+       * estimatedAmount at most
+       */
+      estimatedAmountMax?: string
+      doNotCall?: boolean
+      emailOptOut?: boolean
+      /**
+       * createdAt at or after
+       */
+      createdAtFrom?: string
+      /**
+       * createdAt at or before
+       */
+      createdAtTo?: string
+      /**
+       * updatedAt at or after
+       */
+      updatedAtFrom?: string
+      /**
+       * updatedAt at or before
+       */
+      updatedAtTo?: string
+      /**
+       * words to find in first name, last name, email or company
+       */
+      q?: string
+    }
+    /**
+     * the filters of GET /v1/contacts (and `q`); an empty object matches every contact
+     */
+    contactFilter?: {
+      /**
+       * one or more ids, comma-separated
+       */
+      accountId?: string
+      /**
+       * one or more ids, comma-separated
+       */
+      ownerId?: string
+      /**
+       * equals, ignoring case; several values comma-separated
+       */
+      email?: string
+      /**
+       * one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+       */
+      leadSource?: string
+      doNotCall?: boolean
+      emailOptOut?: boolean
+      /**
+       * createdAt at or after
+       */
+      createdAtFrom?: string
+      /**
+       * createdAt at or before
+       */
+      createdAtTo?: string
+      /**
+       * updatedAt at or after
+       */
+      updatedAtFrom?: string
+      /**
+       * updatedAt at or before
+       */
+      updatedAtTo?: string
+      /**
+       * words to find in first name, last name or email
+       */
+      q?: string
+    }
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/members/bulk'
+}
+
+export type AddCampaignMembersErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type AddCampaignMembersError =
+  AddCampaignMembersErrors[keyof AddCampaignMembersErrors]
+
+export type AddCampaignMembersResponses = {
+  /**
+   * What was added
+   */
+  200: CampaignMembersAdded
+}
+
+export type AddCampaignMembersResponse =
+  AddCampaignMembersResponses[keyof AddCampaignMembersResponses]
+
+export type DeleteCampaignMemberData = {
+  body?: never
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    campaignId: string
+    memberId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/members/{memberId}'
+}
+
+export type DeleteCampaignMemberErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type DeleteCampaignMemberError =
+  DeleteCampaignMemberErrors[keyof DeleteCampaignMemberErrors]
+
+export type DeleteCampaignMemberResponses = {
+  /**
+   * Done; no body
+   */
+  204: void
+}
+
+export type DeleteCampaignMemberResponse =
+  DeleteCampaignMemberResponses[keyof DeleteCampaignMemberResponses]
+
+export type GetCampaignMemberData = {
+  body?: never
+  path: {
+    campaignId: string
+    memberId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/members/{memberId}'
+}
+
+export type GetCampaignMemberErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetCampaignMemberError =
+  GetCampaignMemberErrors[keyof GetCampaignMemberErrors]
+
+export type GetCampaignMemberResponses = {
+  /**
+   * The member
+   */
+  200: CampaignMember
+}
+
+export type GetCampaignMemberResponse =
+  GetCampaignMemberResponses[keyof GetCampaignMemberResponses]
+
+export type UpdateCampaignMemberData = {
+  body: {
+    /**
+     * Statuses: targeted < sent < opened < clicked < responded is the ladder, and bounced, unsubscribed and failed are terminal outcomes. A member moves up the ladder (steps may be skipped) or from any step to an outcome; it never moves down the ladder, and an outcome is final. Entering a status sets its time (sentAt, openedAt, ...) if that time is empty.
+     */
+    status?:
+      | 'targeted'
+      | 'sent'
+      | 'opened'
+      | 'clicked'
+      | 'responded'
+      | 'bounced'
+      | 'unsubscribed'
+      | 'failed'
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    campaignId: string
+    memberId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/members/{memberId}'
+}
+
+export type UpdateCampaignMemberErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UpdateCampaignMemberError =
+  UpdateCampaignMemberErrors[keyof UpdateCampaignMemberErrors]
+
+export type UpdateCampaignMemberResponses = {
+  /**
+   * The updated member
+   */
+  200: CampaignMember
+}
+
+export type UpdateCampaignMemberResponse =
+  UpdateCampaignMemberResponses[keyof UpdateCampaignMemberResponses]
+
+export type GetCampaignStatsData = {
+  body?: never
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/stats'
+}
+
+export type GetCampaignStatsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetCampaignStatsError =
+  GetCampaignStatsErrors[keyof GetCampaignStatsErrors]
+
+export type GetCampaignStatsResponses = {
+  /**
+   * The statistics
+   */
+  200: CampaignStats
+}
+
+export type GetCampaignStatsResponse =
+  GetCampaignStatsResponses[keyof GetCampaignStatsResponses]
+
+export type ListAccountContactsData = {
+  body?: never
+  path: {
+    accountId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, lastName, firstName, email; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in first name, last name or email
+     */
+    q?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    email?: string
+    /**
+     * one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+     */
+    leadSource?: string
+    doNotCall?: boolean
+    emailOptOut?: boolean
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/accounts/{accountId}/contacts'
+}
+
+export type ListAccountContactsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListAccountContactsError =
+  ListAccountContactsErrors[keyof ListAccountContactsErrors]
+
+export type ListAccountContactsResponses = {
+  /**
+   * A page of contacts
+   */
+  200: {
+    data: Array<Contact>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListAccountContactsResponse =
+  ListAccountContactsResponses[keyof ListAccountContactsResponses]
+
+export type ListAccountOpportunitiesData = {
+  body?: never
+  path: {
+    accountId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, name, amount, closeDate, probability; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name
+     */
+    q?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    stage?: string
+    isClosed?: boolean
+    isWon?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    campaignId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    leadId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * one or more of new_business, existing_business, renewal, comma-separated
+     */
+    type?: string
+    /**
+     * amount at least
+     */
+    amountMin?: string
+    /**
+     * amount at most
+     */
+    amountMax?: string
+    /**
+     * probability at least
+     */
+    probabilityMin?: number
+    /**
+     * probability at most
+     */
+    probabilityMax?: number
+    /**
+     * closeDate on or after
+     */
+    closeDateFrom?: string
+    /**
+     * closeDate on or before
+     */
+    closeDateTo?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/accounts/{accountId}/opportunities'
+}
+
+export type ListAccountOpportunitiesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListAccountOpportunitiesError =
+  ListAccountOpportunitiesErrors[keyof ListAccountOpportunitiesErrors]
+
+export type ListAccountOpportunitiesResponses = {
+  /**
+   * A page of opportunities
+   */
+  200: {
+    data: Array<Opportunity>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListAccountOpportunitiesResponse =
+  ListAccountOpportunitiesResponses[keyof ListAccountOpportunitiesResponses]
+
+export type ListAccountCasesData = {
+  body?: never
+  path: {
+    accountId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, number, firstResponseDueAt, resolutionDueAt; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in subject or description
+     */
+    q?: string
+    /**
+     * one or more of new, assigned, in_progress, pending_customer, escalated, resolved, closed, rejected, duplicate, comma-separated
+     */
+    status?: string
+    /**
+     * one or more of low, normal, high, urgent, comma-separated
+     */
+    priority?: string
+    /**
+     * one or more of question, incident, problem, feature_request, other, comma-separated
+     */
+    type?: string
+    /**
+     * one or more of email, phone, web, chat, other, comma-separated
+     */
+    origin?: string
+    isClosed?: boolean
+    /**
+     * true: new, assigned, in_progress, pending_customer or escalated; false: resolved, closed, rejected or duplicate
+     */
+    isOpen?: boolean
+    /**
+     * true: open and past resolutionDueAt, or without a first response and past firstResponseDueAt; false: every other case
+     */
+    isOverdue?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    productId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/accounts/{accountId}/cases'
+}
+
+export type ListAccountCasesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListAccountCasesError =
+  ListAccountCasesErrors[keyof ListAccountCasesErrors]
+
+export type ListAccountCasesResponses = {
+  /**
+   * A page of cases
+   */
+  200: {
+    data: Array<Case>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListAccountCasesResponse =
+  ListAccountCasesResponses[keyof ListAccountCasesResponses]
+
+export type ListContactOpportunitiesData = {
+  body?: never
+  path: {
+    contactId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, name, amount, closeDate, probability; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name
+     */
+    q?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    stage?: string
+    isClosed?: boolean
+    isWon?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    campaignId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    leadId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * one or more of new_business, existing_business, renewal, comma-separated
+     */
+    type?: string
+    /**
+     * amount at least
+     */
+    amountMin?: string
+    /**
+     * amount at most
+     */
+    amountMax?: string
+    /**
+     * probability at least
+     */
+    probabilityMin?: number
+    /**
+     * probability at most
+     */
+    probabilityMax?: number
+    /**
+     * closeDate on or after
+     */
+    closeDateFrom?: string
+    /**
+     * closeDate on or before
+     */
+    closeDateTo?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/contacts/{contactId}/opportunities'
+}
+
+export type ListContactOpportunitiesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListContactOpportunitiesError =
+  ListContactOpportunitiesErrors[keyof ListContactOpportunitiesErrors]
+
+export type ListContactOpportunitiesResponses = {
+  /**
+   * A page of opportunities
+   */
+  200: {
+    data: Array<Opportunity>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListContactOpportunitiesResponse =
+  ListContactOpportunitiesResponses[keyof ListContactOpportunitiesResponses]
+
+export type ListContactCasesData = {
+  body?: never
+  path: {
+    contactId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, number, firstResponseDueAt, resolutionDueAt; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in subject or description
+     */
+    q?: string
+    /**
+     * one or more of new, assigned, in_progress, pending_customer, escalated, resolved, closed, rejected, duplicate, comma-separated
+     */
+    status?: string
+    /**
+     * one or more of low, normal, high, urgent, comma-separated
+     */
+    priority?: string
+    /**
+     * one or more of question, incident, problem, feature_request, other, comma-separated
+     */
+    type?: string
+    /**
+     * one or more of email, phone, web, chat, other, comma-separated
+     */
+    origin?: string
+    isClosed?: boolean
+    /**
+     * true: new, assigned, in_progress, pending_customer or escalated; false: resolved, closed, rejected or duplicate
+     */
+    isOpen?: boolean
+    /**
+     * true: open and past resolutionDueAt, or without a first response and past firstResponseDueAt; false: every other case
+     */
+    isOverdue?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    productId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/contacts/{contactId}/cases'
+}
+
+export type ListContactCasesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListContactCasesError =
+  ListContactCasesErrors[keyof ListContactCasesErrors]
+
+export type ListContactCasesResponses = {
+  /**
+   * A page of cases
+   */
+  200: {
+    data: Array<Case>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListContactCasesResponse =
+  ListContactCasesResponses[keyof ListContactCasesResponses]
+
+export type ListCampaignLeadsData = {
+  body?: never
+  path: {
+    campaignId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, lastName, company, score, estimatedAmount; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in first name, last name, email or company
+     */
+    q?: string
+    /**
+     * one or more of open, contacted, qualified, unqualified, converted, comma-separated
+     */
+    status?: string
+    /**
+     * one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+     */
+    source?: string
+    /**
+     * one or more of hot, warm, cold, comma-separated
+     */
+    rating?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    campaignId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    email?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    company?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    industry?: string
+    /**
+     * score at least
+     */
+    scoreMin?: number
+    /**
+     * score at most
+     */
+    scoreMax?: number
+    /**
+     * estimatedAmount at least
+     */
+    estimatedAmountMin?: string
+    /**
+     * estimatedAmount at most
+     */
+    estimatedAmountMax?: string
+    doNotCall?: boolean
+    emailOptOut?: boolean
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/campaigns/{campaignId}/leads'
+}
+
+export type ListCampaignLeadsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListCampaignLeadsError =
+  ListCampaignLeadsErrors[keyof ListCampaignLeadsErrors]
+
+export type ListCampaignLeadsResponses = {
+  /**
+   * A page of leads
+   */
+  200: {
+    data: Array<Lead>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListCampaignLeadsResponse =
+  ListCampaignLeadsResponses[keyof ListCampaignLeadsResponses]
+
+export type ListCampaignOpportunitiesData = {
+  body?: never
+  path: {
+    campaignId: string
+  }
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, name, amount, closeDate, probability; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name
+     */
+    q?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    stage?: string
+    isClosed?: boolean
+    isWon?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    campaignId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    leadId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * one or more of new_business, existing_business, renewal, comma-separated
+     */
+    type?: string
+    /**
+     * amount at least
+     */
+    amountMin?: string
+    /**
+     * amount at most
+     */
+    amountMax?: string
+    /**
+     * probability at least
+     */
+    probabilityMin?: number
+    /**
+     * probability at most
+     */
+    probabilityMax?: number
+    /**
+     * closeDate on or after
+     */
+    closeDateFrom?: string
+    /**
+     * closeDate on or before
+     */
+    closeDateTo?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+  }
+  url: '/v1/campaigns/{campaignId}/opportunities'
+}
+
+export type ListCampaignOpportunitiesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListCampaignOpportunitiesError =
+  ListCampaignOpportunitiesErrors[keyof ListCampaignOpportunitiesErrors]
+
+export type ListCampaignOpportunitiesResponses = {
+  /**
+   * A page of opportunities
+   */
+  200: {
+    data: Array<Opportunity>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListCampaignOpportunitiesResponse =
+  ListCampaignOpportunitiesResponses[keyof ListCampaignOpportunitiesResponses]
+
+export type SearchAccountsData = {
+  body: {
+    filter?: AccountSearchFilter
+    /**
+     * words to find in name, domain or email
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, name, annualRevenue, numberOfEmployees; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/accounts/search'
+}
+
+export type SearchAccountsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchAccountsError =
+  SearchAccountsErrors[keyof SearchAccountsErrors]
+
+export type SearchAccountsResponses = {
+  /**
+   * A page of matching accounts
+   */
+  200: {
+    data: Array<Account>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchAccountsResponse =
+  SearchAccountsResponses[keyof SearchAccountsResponses]
+
+export type SearchContactsData = {
+  body: {
+    filter?: ContactSearchFilter
+    /**
+     * words to find in first name, last name or email
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, lastName, firstName, email; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/contacts/search'
+}
+
+export type SearchContactsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchContactsError =
+  SearchContactsErrors[keyof SearchContactsErrors]
+
+export type SearchContactsResponses = {
+  /**
+   * A page of matching contacts
+   */
+  200: {
+    data: Array<Contact>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchContactsResponse =
+  SearchContactsResponses[keyof SearchContactsResponses]
+
+export type SearchLeadsData = {
+  body: {
+    filter?: LeadSearchFilter
+    /**
+     * words to find in first name, last name, email or company
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, lastName, company, score, estimatedAmount; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/leads/search'
+}
+
+export type SearchLeadsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchLeadsError = SearchLeadsErrors[keyof SearchLeadsErrors]
+
+export type SearchLeadsResponses = {
+  /**
+   * A page of matching leads
+   */
+  200: {
+    data: Array<Lead>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchLeadsResponse =
+  SearchLeadsResponses[keyof SearchLeadsResponses]
+
+export type SearchOpportunitiesData = {
+  body: {
+    filter?: OpportunitySearchFilter
+    /**
+     * words to find in name
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, name, amount, closeDate, probability; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/opportunities/search'
+}
+
+export type SearchOpportunitiesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchOpportunitiesError =
+  SearchOpportunitiesErrors[keyof SearchOpportunitiesErrors]
+
+export type SearchOpportunitiesResponses = {
+  /**
+   * A page of matching opportunities
+   */
+  200: {
+    data: Array<Opportunity>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchOpportunitiesResponse =
+  SearchOpportunitiesResponses[keyof SearchOpportunitiesResponses]
+
+export type SearchProductsData = {
+  body: {
+    filter?: ProductSearchFilter
+    /**
+     * words to find in name, SKU or description
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, name, sku, unitPrice; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/products/search'
+}
+
+export type SearchProductsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchProductsError =
+  SearchProductsErrors[keyof SearchProductsErrors]
+
+export type SearchProductsResponses = {
+  /**
+   * A page of matching products
+   */
+  200: {
+    data: Array<Product>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchProductsResponse =
+  SearchProductsResponses[keyof SearchProductsResponses]
+
+export type SearchCasesData = {
+  body: {
+    filter?: CaseSearchFilter
+    /**
+     * words to find in subject or description
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, number, firstResponseDueAt, resolutionDueAt; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/cases/search'
+}
+
+export type SearchCasesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchCasesError = SearchCasesErrors[keyof SearchCasesErrors]
+
+export type SearchCasesResponses = {
+  /**
+   * A page of matching cases
+   */
+  200: {
+    data: Array<Case>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchCasesResponse =
+  SearchCasesResponses[keyof SearchCasesResponses]
+
+export type SearchCampaignsData = {
+  body: {
+    filter?: CampaignSearchFilter
+    /**
+     * words to find in name or description
+     */
+    q?: string
+    /**
+     * comma list of createdAt, updatedAt, name, startDate, endDate, budget; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page, with the same sort
+     */
+    cursor?: string
+    /**
+     * add `total`, the number of all matches (one more query)
+     */
+    includeTotal?: boolean
+  }
+  path?: never
+  query?: never
+  url: '/v1/campaigns/search'
+}
+
+export type SearchCampaignsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SearchCampaignsError =
+  SearchCampaignsErrors[keyof SearchCampaignsErrors]
+
+export type SearchCampaignsResponses = {
+  /**
+   * A page of matching campaigns
+   */
+  200: {
+    data: Array<Campaign>
+    /**
+     * pass back as `cursor` (with the same body otherwise) for the next page; null on the last page
+     */
+    nextCursor: string | null
+    /**
+     * every match, not only this page; present when includeTotal was true
+     */
+    total?: number
+  }
+}
+
+export type SearchCampaignsResponse =
+  SearchCampaignsResponses[keyof SearchCampaignsResponses]
+
+export type GetPipelineReportData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * only opportunities in this currency count; default: the workspace currency
+     */
+    currency?: string
+    /**
+     * only opportunities owned by these users; one or more ids, comma-separated (at most 50)
+     */
+    ownerId?: string
+    /**
+     * only opportunities closing on or after this date
+     */
+    closeDateFrom?: string
+    /**
+     * only opportunities closing on or before this date
+     */
+    closeDateTo?: string
+    /**
+     * false leaves out opportunities in closed stages (won or lost)
+     */
+    includeClosed?: boolean
+  }
+  url: '/v1/reports/pipeline'
+}
+
+export type GetPipelineReportErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetPipelineReportError =
+  GetPipelineReportErrors[keyof GetPipelineReportErrors]
+
+export type GetPipelineReportResponses = {
+  /**
+   * The pipeline report
+   */
+  200: PipelineReport
+}
+
+export type GetPipelineReportResponse =
+  GetPipelineReportResponses[keyof GetPipelineReportResponses]
+
+export type GetLeadsReportData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * only leads created at or after this time
+     */
+    createdAtFrom?: string
+    /**
+     * only leads created at or before this time
+     */
+    createdAtTo?: string
+    /**
+     * only leads owned by these users; one or more ids, comma-separated (at most 50)
+     */
+    ownerId?: string
+    /**
+     * only leads brought by these campaigns; one or more ids, comma-separated (at most 50)
+     */
+    campaignId?: string
+    /**
+     * only leads from these sources; one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+     */
+    source?: string
+  }
+  url: '/v1/reports/leads'
+}
+
+export type GetLeadsReportErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetLeadsReportError =
+  GetLeadsReportErrors[keyof GetLeadsReportErrors]
+
+export type GetLeadsReportResponses = {
+  /**
+   * The leads report
+   */
+  200: LeadsReport
+}
+
+export type GetLeadsReportResponse =
+  GetLeadsReportResponses[keyof GetLeadsReportResponses]
+
+export type GetCasesReportData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * only cases owned by these users; one or more ids, comma-separated (at most 50)
+     */
+    ownerId?: string
+    /**
+     * only cases of these accounts; one or more ids, comma-separated (at most 50)
+     */
+    accountId?: string
+    /**
+     * only cases created at or after this time
+     */
+    createdAtFrom?: string
+    /**
+     * only cases created at or before this time
+     */
+    createdAtTo?: string
+  }
+  url: '/v1/reports/cases'
+}
+
+export type GetCasesReportErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetCasesReportError =
+  GetCasesReportErrors[keyof GetCasesReportErrors]
+
+export type GetCasesReportResponses = {
+  /**
+   * The cases report
+   */
+  200: CasesReport
+}
+
+export type GetCasesReportResponse =
+  GetCasesReportResponses[keyof GetCasesReportResponses]

@@ -85,9 +85,9 @@ type Properties = Record<string, TSchema & { enum?: unknown[] }>
  * The own fields of a table as its record shows them. Columns the record
  * hides (workspaceId, deletedAt) and kinds without a comparison here
  * (addresses in jsonb) are left out.
- * TODO(#3): computed fields (a case's isOverdue, an opportunity's
- * expectedRevenue) are not columns, so not searchable; each would need its
- * SQL expression here.
+ * Computed fields (a case's isOverdue, an opportunity's expectedRevenue)
+ * are not columns, so not searchable, as the operation description says;
+ * each would need its SQL expression here.
  */
 function ownFields (table: PgTable, record: TSchema, parent?: ParentJoin): SearchField[] {
   const properties = (record as unknown as { properties: Properties }).properties

@@ -39,7 +39,9 @@ function describe (
       `never does) or \`{ not: ... }\`. It nests at most ${MAX_FILTER_DEPTH} levels and holds ` +
       `at most ${MAX_FILTER_NODES} nodes; \`in\` and \`notIn\` take at most ` +
       `${MAX_LIST_VALUES} values.`,
-    `- Fields: ${fields}. Addresses are not searchable.`,
+    `- Fields: ${fields}. Addresses are not searchable, nor are computed fields (such as ` +
+      'a case\'s isOverdue or an opportunity\'s expectedRevenue): the list filters cover ' +
+      'the ones a team asks for (`isOverdue`, `probabilityMin`).',
     `- Operators by kind of field: text ${ops('text')}; enums and ids ${ops('uuid')}; ` +
       `booleans ${ops('boolean')}; integers, money (decimal strings such as "1250.00"), ` +
       `dates (YYYY-MM-DD) and timestamps (RFC 3339) ${ops('integer')}.`,

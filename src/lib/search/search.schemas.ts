@@ -88,7 +88,8 @@ export function filterSchemas (def: AnyResourceDefinition, catalogue: SearchCata
           ? `A filter over ${def.plural}: a condition, or and / or / not of filters; ` +
             `at most ${MAX_FILTER_DEPTH} levels and ${MAX_FILTER_NODES} nodes`
           : `A filter nested at level ${level} of ${MAX_FILTER_DEPTH}`,
-        ...(level === 1 ? { examples: [{ and: [example, { not: recent }] }] } : {})
+        // A nested level's example is a filter that nests no deeper than the level allows.
+        examples: [level + 1 < MAX_FILTER_DEPTH ? { and: [example, { not: recent }] } : { or: [example, recent] }]
       }
     ))
   }
