@@ -45,8 +45,10 @@ t.test('a campaign brings leads that become won business and a resolved case', a
     lastName: 'Lumbergh', email: 'bill@initech.example', accountId: existing.id
   }), 201, 'existing contact')
   const leadBodies = [
-    { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@analytical.example', company: 'Analytical Engines', estimatedAmount: '5000.00', source: 'campaign' },
-    { firstName: 'Peter', lastName: 'Gibbons', email: 'peter@initech.example', company: 'Initech', website: 'https://initech.example' },
+    { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@analytical.example', company: 'Analytical Engines',
+      estimatedAmount: '5000.00', source: 'campaign' },
+    { firstName: 'Peter', lastName: 'Gibbons', email: 'peter@initech.example', company: 'Initech',
+      website: 'https://initech.example' },
     { firstName: 'Bill', lastName: 'Lumbergh', email: 'BILL@initech.example', company: 'Initech', title: 'VP' },
     { firstName: 'Grace', lastName: 'Hopper', email: 'grace@navy.example', company: 'Navy' },
     { firstName: 'Alan', lastName: 'Turing', email: 'alan@bletchley.example', company: 'Bletchley' }
@@ -127,14 +129,17 @@ t.test('a campaign brings leads that become won business and a resolved case', a
     productId: product.id, quantity: '0.5', unitPrice: '99.99'
   }), 201, 'second line item')
   t.equal((await get(sales, `/v1/opportunities/${won}`)).json().amount, '3200.00', 'the amount is the sum')
-  assertProblem(t, await patch(sales, `/v1/opportunities/${won}`, { amount: '1.00' }), 422, 'CRM_OPPORTUNITY_AMOUNT_FROM_LINE_ITEMS')
+  assertProblem(t, await patch(sales, `/v1/opportunities/${won}`, { amount: '1.00' }), 422,
+    'CRM_OPPORTUNITY_AMOUNT_FROM_LINE_ITEMS')
   await ok(await patch(sales, `/v1/opportunities/${won}`, { stage: 'negotiation' }), 200, 'negotiation')
   const closed = await ok(await patch(sales, `/v1/opportunities/${won}`, { stage: 'closed_won' }), 200, 'won')
   t.equal(closed.isWon, true)
   t.equal(closed.expectedRevenue, '3200.00')
   const lost = graceDone.opportunity.id as string
-  assertProblem(t, await patch(sales, `/v1/opportunities/${lost}`, { stage: 'closed_lost' }), 422, 'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
-  const lostDone = await ok(await patch(sales, `/v1/opportunities/${lost}`, { stage: 'closed_lost', lossReason: 'No budget' }), 200, 'lost')
+  assertProblem(t, await patch(sales, `/v1/opportunities/${lost}`, { stage: 'closed_lost' }), 422,
+    'CRM_OPPORTUNITY_LOSS_REASON_REQUIRED')
+  const lostDone = await ok(await patch(sales, `/v1/opportunities/${lost}`, { stage: 'closed_lost',
+    lossReason: 'No budget' }), 200, 'lost')
   t.ok(lostDone.closeDate, 'closing sets the close date')
   const history = await walkList(sales, `/v1/opportunities/${won}/history`, 2)
   const stages = history.items.map((h) => h.stage).reverse()
@@ -166,7 +171,8 @@ t.test('a campaign brings leads that become won business and a resolved case', a
   const initechContacts = await walkList(sales, `/v1/accounts/${existing.id}/contacts`, 50)
   t.equal(initechContacts.ids.length, 2, 'Peter joined Bill at Initech; nobody was duplicated')
   const found = await ok(await post(sales, '/v1/contacts/search', {
-    filter: { and: [{ field: 'account.industry', op: 'eq', value: 'software' }, { field: 'email', op: 'contains', value: 'initech' }] },
+    filter: { and: [{ field: 'account.industry', op: 'eq', value: 'software' }, { field: 'email',
+      op: 'contains', value: 'initech' }] },
     includeTotal: true
   }), 200, 'search')
   t.equal(found.total, 2)
@@ -175,14 +181,18 @@ t.test('a campaign brings leads that become won business and a resolved case', a
   const kase = await ok(await post(support, '/v1/cases', {
     subject: 'The engine overheats', priority: 'urgent', accountId: existing.id, contactId: known.id
   }), 201, 'case')
-  t.equal(new Date(kase.firstResponseDueAt).getTime() - new Date(kase.createdAt).getTime(), 3600_000, 'urgent: 1 h to respond')
-  await ok(await post(support, `/v1/cases/${kase.id}/comments`, { body: 'Looking at logs', isPublic: false }), 201, 'internal note')
+  t.equal(new Date(kase.firstResponseDueAt).getTime() - new Date(kase.createdAt).getTime(), 3600_000,
+    'urgent: 1 h to respond')
+  await ok(await post(support, `/v1/cases/${kase.id}/comments`, { body: 'Looking at logs', isPublic: false }),
+    201, 'internal note')
   t.equal((await get(support, `/v1/cases/${kase.id}`)).json().firstResponseAt, null, 'an internal note is no response')
   await ok(await post(support, `/v1/cases/${kase.id}/comments`, { body: 'We are on it', isPublic: true }), 201, 'reply')
   t.ok((await get(support, `/v1/cases/${kase.id}`)).json().firstResponseAt, 'the first public reply is the response')
   await ok(await patch(support, `/v1/cases/${kase.id}`, { status: 'escalated' }), 200, 'escalated')
-  assertProblem(t, await patch(support, `/v1/cases/${kase.id}`, { status: 'resolved' }), 422, 'CRM_CASE_RESOLUTION_REQUIRED')
-  const resolved = await ok(await patch(support, `/v1/cases/${kase.id}`, { status: 'resolved', resolution: 'Firmware 2.1' }), 200, 'resolved')
+  assertProblem(t, await patch(support, `/v1/cases/${kase.id}`, { status: 'resolved' }), 422,
+    'CRM_CASE_RESOLUTION_REQUIRED')
+  const resolved = await ok(await patch(support, `/v1/cases/${kase.id}`, { status: 'resolved',
+    resolution: 'Firmware 2.1' }), 200, 'resolved')
   t.ok(resolved.resolvedAt)
   const reopened = await ok(await patch(support, `/v1/cases/${kase.id}`, { status: 'in_progress' }), 200, 'reopened')
   t.equal(reopened.reopenCount, 1)

@@ -416,7 +416,8 @@ async function seedChildren (
             if (linked !== undefined && linked.length > 0) body[k] = linked[round % linked.length]
             else delete body[k]
           }
-          const res = await ws.request({ method: 'POST', url: path.replace(`{${parentParam}}`, parentId), payload: body })
+          const res = await ws.request({ method: 'POST', url: path.replace(`{${parentParam}}`, parentId),
+            payload: body })
           if (process.env.FUZZ_DEBUG !== undefined && path.includes(process.env.FUZZ_DEBUG)) {
             process.stderr.write(`seed ${path} ${JSON.stringify(body)} → ${res.statusCode} ${res.body.slice(0, 200)}\n`)
           }

@@ -26,7 +26,8 @@ t.test("an account's contacts, opportunities and cases", async (t) => {
   const other = await createAccount(ws, 'Other')
   const contacts = []
   for (let i = 0; i < 5; i++) {
-    contacts.push(await createContact(ws, { lastName: `Person ${i}`, accountId: acme.id, leadSource: i % 2 === 0 ? 'web' : 'event' }))
+    contacts.push(await createContact(ws, { lastName: `Person ${i}`, accountId: acme.id,
+      leadSource: i % 2 === 0 ? 'web' : 'event' }))
   }
   await createContact(ws, { lastName: 'Elsewhere', accountId: other.id })
   await createContact(ws, { lastName: 'Nobody' })
@@ -40,7 +41,8 @@ t.test("an account's contacts, opportunities and cases", async (t) => {
   t.equal(all.pages, 3)
 
   const web = await walkList(ws, `/v1/accounts/${acme.id}/contacts?leadSource=web&sort=lastName`, 50)
-  t.same(web.ids, [contacts[0], contacts[2], contacts[4]].map((c) => c?.id), 'filters and sort of the contact list apply')
+  t.same(web.ids, [contacts[0], contacts[2], contacts[4]].map((c) => c?.id),
+    'filters and sort of the contact list apply')
 
   const found = await walkList(ws, `/v1/accounts/${acme.id}/contacts?q=person`, 50)
   t.equal(found.ids.length, 5, 'q applies')
@@ -75,14 +77,20 @@ t.test('an unknown, deleted or foreign parent answers 404, and bad queries 400',
   await createContact(a, { lastName: 'Secret', accountId: account.id })
 
   for (const path of ['contacts', 'opportunities', 'cases']) {
-    assertProblem(t, await b.request({ method: 'GET', url: `/v1/accounts/${account.id}/${path}` }), 404, 'CRM_ACCOUNT_NOT_FOUND')
-    assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${randomUUID()}/${path}` }), 404, 'CRM_ACCOUNT_NOT_FOUND')
+    assertProblem(t, await b.request({ method: 'GET', url: `/v1/accounts/${account.id}/${path}` }), 404,
+      'CRM_ACCOUNT_NOT_FOUND')
+    assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${randomUUID()}/${path}` }), 404,
+      'CRM_ACCOUNT_NOT_FOUND')
   }
   const gone = await createAccount(a, 'Gone')
   t.equal((await a.request({ method: 'DELETE', url: `/v1/accounts/${gone.id}` })).statusCode, 204)
-  assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${gone.id}/contacts` }), 404, 'CRM_ACCOUNT_NOT_FOUND')
+  assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${gone.id}/contacts` }), 404,
+    'CRM_ACCOUNT_NOT_FOUND')
 
-  assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${account.id}/contacts?sort=password` }), 400, 'CRM_VALIDATION_ERROR')
-  assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${account.id}/contacts?bogus=1` }), 400, 'CRM_VALIDATION_ERROR')
-  assertProblem(t, await a.request({ method: 'GET', url: '/v1/accounts/not-a-uuid/contacts' }), 400, 'CRM_VALIDATION_ERROR')
+  assertProblem(t, await a.request({ method: 'GET',
+    url: `/v1/accounts/${account.id}/contacts?sort=password` }), 400, 'CRM_VALIDATION_ERROR')
+  assertProblem(t, await a.request({ method: 'GET', url: `/v1/accounts/${account.id}/contacts?bogus=1` }),
+    400, 'CRM_VALIDATION_ERROR')
+  assertProblem(t, await a.request({ method: 'GET', url: '/v1/accounts/not-a-uuid/contacts' }), 400,
+    'CRM_VALIDATION_ERROR')
 })
