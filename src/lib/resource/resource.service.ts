@@ -1,16 +1,11 @@
 import type { Database } from '../../db/pool.js'
-import {
-  ConflictError,
-  InvalidReferenceError,
-  PreconditionFailedError,
-  withFieldErrors,
-  type FieldError
-} from '../errors.js'
+import { ConflictError, PreconditionFailedError } from '../errors.js'
 import { deleteRecord, insertRecord, updateRecord } from '../records/record-writer.js'
 import type { Tenant, WriteContext } from '../records/tenant.js'
 import { notFound } from './resource.errors.js'
-import { countInbound, lockRecord, missingReferences } from './resource.queries.js'
-import type { AnyResourceDefinition, ResourceDefinition, Row } from './resource.js'
+import { countInbound, lockRecord } from './resource.queries.js'
+import { checkReferences } from './resource.references.js'
+import type { ResourceDefinition, Row } from './resource.js'
 
 /**
  * The generic writes of a resource, each one transaction: load and lock,
@@ -83,31 +78,4 @@ export function checkPrecondition (ifMatch: string | undefined, version: number)
   const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''))
   if (tags.includes('*') || tags.includes(etag(version))) return
   throw new PreconditionFailedError(ifMatch, etag(version))
-}
-
-/**
- * Every reference the write sets must name a live record of the caller's
- * workspace; one that does not fails just like an id never used.
- */
-async function checkReferences (
-  ctx: WriteContext,
-  def: AnyResourceDefinition,
-  values: Record<string, unknown>,
-  current?: Row
-) {
-  const errors: FieldError[] = []
-  for (const ref of def.references) {
-    const id = values[ref.field]
-    if (typeof id !== 'string' || (current !== undefined && current[ref.field] === id)) continue
-    const target = ref.target()
-    const missing = await missingReferences(ctx.tx, target, ctx.tenant.workspaceId, [id])
-    if (missing.size > 0) {
-      const why = target.conditionMessage === undefined ? '' : ` (${target.conditionMessage})`
-      errors.push({ pointer: `/${ref.field}`, message: `no ${target.name} with id ${id}${why}` })
-    }
-  }
-  if (errors.length > 0) {
-    const detail = errors.map((e) => `${e.pointer.slice(1)}: ${e.message}`).join('; ')
-    throw withFieldErrors(new InvalidReferenceError(detail), errors)
-  }
 }

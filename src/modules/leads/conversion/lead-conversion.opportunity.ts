@@ -11,7 +11,8 @@ import { opportunityResource } from '../../opportunities/opportunities.resource.
 import type { opportunities } from '../../opportunities/opportunities.table.js'
 import type { leads } from '../leads.table.js'
 import { clip } from './lead-conversion.account.js'
-import { assertReferences, pointingUnder } from './lead-conversion.records.js'
+import { checkReferences } from '../../../lib/resource/resource.references.js'
+import { pointingUnder } from './lead-conversion.records.js'
 import type { ConversionOptions } from './lead-conversion.schemas.js'
 
 type OpportunityRow = typeof opportunities.$inferSelect & Row
@@ -64,7 +65,7 @@ export async function createOpportunity (
   const values = await pointingUnder(
     '/opportunity', () => opportunityResource.prepareCreate(ctx, body)
   )
-  await assertReferences(ctx, opportunityResource, values)
+  await checkReferences(ctx, opportunityResource, values)
   const row = await insertRecord<OpportunityRow>(ctx, opportunityResource.table, values)
   await makePrimary(ctx, row.id, contact.id, role)
   return row

@@ -1,13 +1,13 @@
 import {
   type CrmError,
-  type FieldError,
   InvalidReferenceError,
   withFieldErrors
 } from '../../../lib/errors.js'
 import { insertRecord, updateRecord } from '../../../lib/records/record-writer.js'
 import type { WriteContext } from '../../../lib/records/tenant.js'
-import { lockRecord, missingReferences } from '../../../lib/resource/resource.queries.js'
-import type { ReferenceTarget, ResourceDefinition, Row } from '../../../lib/resource/resource.js'
+import { lockRecord } from '../../../lib/resource/resource.queries.js'
+import { checkReferences } from '../../../lib/resource/resource.references.js'
+import type { ResourceDefinition, Row } from '../../../lib/resource/resource.js'
 
 /**
  * Writes of other resources' records made by a conversion. They go through
@@ -23,7 +23,7 @@ export async function createThrough<R extends Row> (
   body: Record<string, unknown>
 ): Promise<R> {
   const values = await def.prepareCreate(ctx, body)
-  await assertReferences(ctx, def, values)
+  await checkReferences(ctx, def, values)
   return insertRecord<R>(ctx, def.table, values)
 }
 
@@ -44,47 +44,8 @@ export async function fillEmpty<R extends Row> (
   const filled = Object.keys(patch)
   if (filled.length === 0) return { row: current, filled }
   const changes = await def.prepareUpdate(ctx, current, patch)
-  await assertReferences(ctx, def, changes, current)
+  await checkReferences(ctx, def, changes, current)
   return { row: await updateRecord<R>(ctx, def.table, current, changes), filled }
-}
-
-/**
- * Every id named must be a live record of the caller's workspace (an owner
- * also an active user); one that is not fails like an id never used, naming
- * the field. The same rule as the generic writes' reference check.
- */
-export async function assertReferences (
-  ctx: WriteContext,
-  def: Pick<ResourceDefinition, 'references'>,
-  values: Record<string, unknown>,
-  current?: Row
-) {
-  const named = def.references
-    .filter((ref) => typeof values[ref.field] === 'string')
-    .filter((ref) => current === undefined || current[ref.field] !== values[ref.field])
-    .map((ref) => ({ field: ref.field, target: ref.target(), id: values[ref.field] as string }))
-  await assertLive(ctx, named)
-}
-
-export interface NamedReference {
-  field: string
-  target: ReferenceTarget
-  id: string
-}
-
-/** Refuses, in one problem, every named id that is not a live record of the workspace. */
-export async function assertLive (ctx: WriteContext, named: NamedReference[]) {
-  const errors: FieldError[] = []
-  for (const { field, target, id } of named) {
-    const missing = await missingReferences(ctx.tx, target, ctx.tenant.workspaceId, [id])
-    if (missing.size === 0) continue
-    const why = target.conditionMessage === undefined ? '' : ` (${target.conditionMessage})`
-    errors.push({ pointer: `/${field}`, message: `no ${target.name} with id ${id}${why}` })
-  }
-  if (errors.length > 0) {
-    const detail = errors.map((e) => `${e.pointer.slice(1)}: ${e.message}`).join('; ')
-    throw withFieldErrors(new InvalidReferenceError(detail), errors)
-  }
 }
 
 /**

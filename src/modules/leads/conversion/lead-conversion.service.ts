@@ -14,7 +14,7 @@ import { chooseAccount } from './lead-conversion.account.js'
 import { chooseContact } from './lead-conversion.contact.js'
 import { otherLeadsWithEmail } from './lead-conversion.matching.js'
 import { createOpportunity } from './lead-conversion.opportunity.js'
-import { assertLive, type NamedReference } from './lead-conversion.records.js'
+import { assertLive, type NamedReference } from '../../../lib/resource/resource.references.js'
 import type { ConversionOptions, Duplicate, LeadConversion } from './lead-conversion.schemas.js'
 
 type LeadRow = typeof leads.$inferSelect
