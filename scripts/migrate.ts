@@ -11,7 +11,8 @@ const logger = createLogger(config.LOG_LEVEL)
 const embedded = config.DATABASE_URL === undefined
   ? await startEmbeddedPostgres({ dataDir: config.DATA_DIR, logger })
   : undefined
-const database = createDatabase(config.DATABASE_URL ?? (embedded?.url as string), { max: 1, logger })
+// Two connections: one holds the migration lock while the other migrates.
+const database = createDatabase(config.DATABASE_URL ?? (embedded?.url as string), { max: 2, logger })
 try {
   await runMigrations(database)
   logger.info('migrations applied')

@@ -49,7 +49,35 @@ export const ConfigSchema = Type.Object({
     pattern: '^smtps?://',
     description: 'unset: mail written as .eml under .data/'
   })),
-  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  PUBLIC_URL: Type.Optional(Type.String({
+    pattern: '^https?://',
+    description: 'base of tracking and unsubscribe links; unset: the server\'s own address'
+  })),
+  TRACKING_SECRET: Type.Optional(Type.String({
+    minLength: 32,
+    description: 'signs tracking and unsubscribe tokens; unset: derived from JWT_SECRET'
+  })),
+  SEND_RATE_PER_SECOND: Type.Integer({
+    minimum: 1, maximum: 10000, default: 50, description: 'default messages per second of one campaign'
+  }),
+  SEND_CLAIM_LEASE_MS: Type.Integer({
+    minimum: 1000, maximum: 3600000, default: 60000,
+    description: 'a claimed message not recorded as sent within this time is claimed again'
+  }),
+  WORKER_LOCK_MS: Type.Integer({
+    minimum: 1000, maximum: 600000, default: 30000,
+    description: 'BullMQ job lock; a dead worker\'s job is picked up again after about this time'
+  }),
+  IMPORT_DIR: Type.String({
+    minLength: 1, default: '.data/imports', description: 'the folder that scheduled folder imports read'
+  }),
+  IMPORT_MAX_BYTES: Type.Integer({
+    minimum: 1024, maximum: 10737418240, default: 268435456, description: 'largest import file, bytes'
+  }),
+  IMPORT_ALLOW_PRIVATE_URLS: Type.Boolean({
+    default: false,
+    description: 'let URL import sources reach loopback, private and link-local addresses'
+  }),
   SIGNUP_ENABLED: Type.Boolean({ default: true }),
   SEED_DEMO: Type.Boolean({
     default: true,
@@ -70,7 +98,7 @@ export class ConfigError extends Error {
   }
 }
 
-const BOOLEAN_KEYS = new Set(['SIGNUP_ENABLED', 'SEED_DEMO'])
+const BOOLEAN_KEYS = new Set(['SIGNUP_ENABLED', 'SEED_DEMO', 'IMPORT_ALLOW_PRIVATE_URLS'])
 
 function coerce (key: string, raw: string): unknown {
   if (BOOLEAN_KEYS.has(key)) {

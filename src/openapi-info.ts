@@ -13,6 +13,11 @@ export const API_TAGS = [
   { name: 'Products', description: 'The catalogue' },
   { name: 'Cases', description: 'Support requests' },
   { name: 'Campaigns', description: 'Marketing campaigns, their members and statistics' },
+  { name: 'Lead scoring', description: 'Rules that score leads 0 to 100, and each lead\'s breakdown' },
+  { name: 'Imports', description: 'CSV and NDJSON files loaded into accounts, contacts, leads or products, once or on a schedule' },
+  { name: 'Exports', description: 'Every record a filter selects, streamed as CSV or NDJSON' },
+  { name: 'Tracking', description: 'Public links inside campaign email: opens, clicks and unsubscribes' },
+  { name: 'Jobs', description: 'Work that takes longer than a request: status, progress and result' },
   { name: 'Reports', description: 'Dashboard numbers: the pipeline, leads and cases, computed in one query each' },
   { name: 'Health', description: 'Liveness and readiness for orchestrators' }
 ]

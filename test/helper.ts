@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../src/config.js'
 import { runMigrations } from '../src/db/migrate.js'
 import { createDatabase } from '../src/db/pool.js'
 import type { AppDeps } from '../src/deps.js'
-import { createQueues } from '../src/jobs/queues.js'
+import { createQueues, QUEUE_NAMES } from '../src/jobs/queues.js'
 import { createLogger } from '../src/logger.js'
 
 /**
@@ -47,7 +47,9 @@ export async function buildTestDeps (t: Tap, overrides: Record<string, string> =
   const redis = new Redis(config.REDIS_URL as string, { maxRetriesPerRequest: 1 })
   const queues = createQueues(redis, `{test-${randomUUID().slice(0, 8)}}`)
   t.teardown(async () => {
-    await queues.get('maintenance').obliterate({ force: true }).catch(() => {})
+    for (const name of Object.values(QUEUE_NAMES)) {
+      await queues.get(name).obliterate({ force: true }).catch(() => {})
+    }
     await queues.close()
     await redis.quit()
     await database.close()

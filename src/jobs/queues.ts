@@ -8,8 +8,19 @@ import type { Redis } from 'ioredis'
 export const QUEUE_PREFIX = '{crm}'
 
 export const QUEUE_NAMES = {
-  maintenance: 'maintenance'
+  maintenance: 'maintenance',
+  campaigns: 'campaigns',
+  scoring: 'scoring',
+  imports: 'imports'
 } as const
+
+/** How many jobs of each queue one worker process runs at once. */
+export const QUEUE_CONCURRENCY: Record<QueueName, number> = {
+  maintenance: 1,
+  campaigns: 2,
+  scoring: 2,
+  imports: 1
+}
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES]
 
@@ -19,7 +30,8 @@ export interface Queues {
   close: () => Promise<void>
 }
 
-const DEFAULT_JOB_OPTIONS = {
+/** Retries with backoff; finished jobs are kept by age and by count, then removed. */
+export const DEFAULT_JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 24 * 3600, count: 1000 },

@@ -10,6 +10,7 @@ import { opportunitiesRoutes } from './opportunities/opportunities.routes.js'
 import { opportunityStagesRoutes } from './opportunity-stages/opportunity-stages.routes.js'
 import { productsRoutes } from './products/products.routes.js'
 import { usersRoutes } from './users/users.routes.js'
+import { jobsRoutes } from './jobs/jobs.routes.js'
 import { campaignMembersRoutes } from './campaigns/members/campaign-members.routes.js'
 import { campaignStatsRoutes } from './campaigns/stats/campaign-stats.routes.js'
 import { caseCommentsRoutes } from './cases/comments/case-comments.routes.js'
@@ -47,6 +48,7 @@ const MODULES: ((app: FastifyInstance) => Promise<void>)[] = [
   caseSlaRoutes,
   campaignMembersRoutes,
   campaignStatsRoutes,
+  jobsRoutes,
   // After every module: they reference the record schemas the modules add.
   relatedRoutes,
   searchRoutes,

@@ -21,6 +21,10 @@ const WRITERS: Record<string, readonly Role[]> = {
   'opportunity-stages': ['admin'],
   // Conversion makes accounts, contacts and opportunities as well as changing the lead.
   'lead-conversion': ['admin', 'manager', 'sales'],
+  // Scoring rules shape every lead's score; marketing owns them with the managers.
+  'lead-scoring': ['admin', 'manager', 'marketing'],
+  // A schedule writes on its own, over and over: managers and admins only.
+  'import-schedules': ['admin', 'manager'],
   users: ['admin'],
   'api-keys': ['admin'],
   workspace: ['admin']

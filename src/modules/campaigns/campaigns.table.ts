@@ -1,7 +1,7 @@
 import { searchDocument } from '../../db/full-text.js'
-import { date, index, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { date, index, integer, jsonb, numeric, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { isLive, recordColumns, sameWorkspace } from '../../db/columns.js'
+import { isLive, recordColumns, sameWorkspace, timestampColumn } from '../../db/columns.js'
 import { users } from '../users/users.table.js'
 
 /** What `q` searches in campaigns; the GIN index below and every query use this one expression. */
@@ -29,7 +29,17 @@ export const campaigns = pgTable(
     fromEmail: text(),
     replyTo: text(),
     htmlBody: text(),
-    textBody: text()
+    textBody: text(),
+    /** Email delivery: null (never sent), scheduled, sending, paused, sent, cancelled. */
+    sendStatus: text(),
+    sendAt: timestampColumn(),
+    /** Messages per second; null: the configured default. */
+    sendRatePerSecond: integer(),
+    sendStartedAt: timestampColumn(),
+    sendFinishedAt: timestampColumn(),
+    /** Members left out when the send was recorded: { optedOut, invalid, duplicate }. */
+    sendSkipped: jsonb(),
+    sendJobId: uuid()
   },
   (t) => [
     unique('campaigns_workspace_id_id_key').on(t.workspaceId, t.id),

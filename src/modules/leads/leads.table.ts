@@ -36,6 +36,9 @@ export const leads = pgTable(
     campaignId: uuid(),
     score: integer(),
     scoredAt: timestampColumn(),
+    /** The rules that produced `score`, with their points. */
+    scoreBreakdown: jsonb(),
+    scoreRulesVersion: integer(),
     doNotCall: boolean().notNull().default(false),
     emailOptOut: boolean().notNull().default(false),
     ownerId: uuid(),

@@ -1,0 +1,4 @@
+import type { JobDefinition } from '../../../jobs/registry.js'
+
+// TODO(#4): the jobs of this module.
+export const campaignJobs: readonly JobDefinition[] = []
