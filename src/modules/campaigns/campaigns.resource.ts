@@ -16,13 +16,14 @@ import {
 } from './campaigns.schemas.js'
 import { campaigns, campaignsSearch } from './campaigns.table.js'
 import { campaignMembers } from './members/campaign-members.table.js'
+import { assertKnownMergeFields } from './message/campaign-message.validation.js'
 
 type CampaignRow = typeof campaigns.$inferSelect & Row
 
 const PLAIN = [
   'name', 'type', 'status', 'startDate', 'endDate', 'budget', 'actualCost', 'expectedRevenue',
   'currency', 'parentCampaignId', 'ownerId', 'description', 'subject', 'fromName', 'fromEmail',
-  'replyTo', 'htmlBody', 'textBody'
+  'replyTo', 'htmlBody', 'textBody', 'sendRatePerSecond'
 ] as const
 const MONEY = ['budget', 'actualCost', 'expectedRevenue'] as const
 
@@ -51,11 +52,16 @@ export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
   schemas: campaignSchemas,
   descriptions: {
     create: 'Creates a campaign. `status` defaults to planned, `currency` to the workspace currency ' +
-      'and `ownerId` to the caller; `endDate` may not be before `startDate` (422).',
+      'and `ownerId` to the caller; `endDate` may not be before `startDate` (422). A `{{...}}` in ' +
+      '`subject`, `htmlBody` or `textBody` that is not a merge field answers 422 ' +
+      '`CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`, with one `errors` entry per field that holds one ' +
+      '(the Campaign schema lists the merge fields).',
     update: 'Merges the body into the campaign (RFC 7396): absent fields stay, `null` clears an ' +
       'optional field. The dates are checked on the merged result, and `parentCampaignId` may not ' +
-      'name the campaign itself or one of its descendants (422). With If-Match, a stale ETag ' +
-      'answers 412 and changes nothing.',
+      'name the campaign itself or one of its descendants (422). A `{{...}}` that is not a merge ' +
+      'field answers 422 `CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`. The message may be changed while a ' +
+      'send is paused or running: the worker reads it again for every batch. With If-Match, a ' +
+      'stale ETag answers 412 and changes nothing.',
     delete: 'Deletes the campaign. A campaign that live leads, opportunities, child campaigns or members ' +
       'still refer to is not deleted: the answer is 409 and names them (remove the members first).'
   },
@@ -95,6 +101,7 @@ export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
   async prepareCreate (ctx, body) {
     const values = pickFields(body as Record<string, unknown>, PLAIN)
     moneyFields(values, MONEY)
+    assertKnownMergeFields(values)
     assertDateOrder(values.startDate as string | undefined, values.endDate as string | undefined)
     values.status ??= 'planned'
     values.ownerId ??= ctx.tenant.userId
@@ -104,6 +111,7 @@ export const campaignResource: ResourceDefinition<CampaignRow, Campaign> = {
   async prepareUpdate (ctx, current, patch) {
     const values = pickFields(patch as Record<string, unknown>, PLAIN)
     moneyFields(values, MONEY)
+    assertKnownMergeFields(values)
     const merged = { ...current, ...values }
     assertDateOrder(merged.startDate as string | null, merged.endDate as string | null)
     if (typeof values.parentCampaignId === 'string') {

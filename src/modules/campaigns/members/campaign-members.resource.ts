@@ -25,7 +25,7 @@ import { campaignMembers } from './campaign-members.table.js'
 export type MemberRow = typeof campaignMembers.$inferSelect & Row
 
 /** Sets emailOptOut on the member's lead or contact, through the record writer. */
-async function optOutPerson (ctx: WriteContext, member: MemberRow) {
+export async function optOutPerson (ctx: WriteContext, member: MemberRow) {
   const table = member.leadId !== null ? leads : contacts
   const id = (member.leadId ?? member.contactId) as string
   const [person] = await ctx.tx

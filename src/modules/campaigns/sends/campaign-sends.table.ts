@@ -22,9 +22,14 @@ export const campaignSends = pgTable(
     memberId: uuid().notNull(),
     /** Lower-cased and trimmed: the unit of "once per recipient". */
     email: text().notNull(),
-    /** pending, sending, sent, bounced, failed */
+    /**
+     * pending, sending (claimed), and the final sent, bounced, failed and
+     * skipped (the person opted out after the send was recorded).
+     */
     status: text().notNull().default('pending'),
+    /** Claims so far, each one delivery attempt. */
     attempts: integer().notNull().default(0),
+    /** When claimed; for a pending row waiting for a retry, not before this instant. */
     claimedAt: timestampColumn(),
     claimToken: uuid(),
     sentAt: timestampColumn(),
