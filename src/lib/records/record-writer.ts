@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
+import type { AppDeps } from '../../deps.js'
 import { scoped, type TenantTable, type WriteContext } from './tenant.js'
 
 /**
@@ -146,4 +148,74 @@ function sameValue (a: unknown, b: unknown): boolean {
     return JSON.stringify(a) === JSON.stringify(b)
   }
   return a === b
+}
+
+/**
+ * Work a write asks for once its transaction is over, such as queueing a
+ * job that reads the committed rows (lead scoring). Listeners run inside the
+ * transaction and know nothing of Redis; they hand such work to the write
+ * scope the caller runs in (an HTTP request opens one, see
+ * lead-scoring.write-scope.ts; a worker may wrap its work in
+ * `withWriteScope`). The scope runs it when the work it wraps has ended,
+ * committed or rolled back alike, so the work must be harmless after a
+ * rollback: a job that recomputes from committed data is. Items with the
+ * same key are handed to one flush, so a request that writes a thousand rows
+ * makes one call. Outside a scope `afterWrites` answers false and nothing is
+ * deferred.
+ */
+export type WriteFlush<T> = (deps: AppDeps, items: T[]) => Promise<void>
+
+export interface WriteScope {
+  deps: AppDeps
+  batches: Map<string, { items: unknown[], flush: WriteFlush<unknown> }>
+}
+
+const writeScopes = new AsyncLocalStorage<WriteScope>()
+
+export function openWriteScope (deps: AppDeps): WriteScope {
+  return { deps, batches: new Map() }
+}
+
+/** Runs `fn` (and everything it starts) inside `scope`. */
+export function runInWriteScope<T> (scope: WriteScope, fn: () => T): T {
+  return writeScopes.run(scope, fn)
+}
+
+/**
+ * Runs the scope's deferred work, each key once; a failing flush is logged
+ * and does not stop the others (the writes are over, nothing to undo).
+ */
+export async function closeWriteScope (scope: WriteScope): Promise<void> {
+  const batches = [...scope.batches]
+  scope.batches.clear()
+  for (const [key, batch] of batches) {
+    try {
+      await batch.flush(scope.deps, batch.items)
+    } catch (err) {
+      scope.deps.logger.warn({ err, key, items: batch.items.length }, 'deferred write work failed')
+    }
+  }
+}
+
+/** Runs `work` in a fresh write scope and its deferred work after it, even when it throws. */
+export async function withWriteScope<T> (deps: AppDeps, work: () => Promise<T>): Promise<T> {
+  const scope = openWriteScope(deps)
+  try {
+    return await runInWriteScope(scope, work)
+  } finally {
+    await closeWriteScope(scope)
+  }
+}
+
+/** Defers `item` to the end of the current write scope; false when there is none. */
+export function afterWrites<T> (key: string, item: T, flush: WriteFlush<T>): boolean {
+  const scope = writeScopes.getStore()
+  if (scope === undefined) return false
+  let batch = scope.batches.get(key)
+  if (batch === undefined) {
+    batch = { items: [], flush: flush as WriteFlush<unknown> }
+    scope.batches.set(key, batch)
+  }
+  batch.items.push(item)
+  return true
 }

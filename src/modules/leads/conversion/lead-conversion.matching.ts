@@ -20,8 +20,9 @@ type LeadRow = typeof leads.$inferSelect
  * Mail providers whose domain says nothing about the person's organization:
  * grace@gmail.com must not match an account "gmail.com". A short list of the
  * big ones; a miss only means a lead is matched by company name instead.
+ * Lead scoring's `email_domain` rule uses the same list.
  */
-const FREE_MAIL = new Set([
+export const FREE_MAIL = new Set([
   'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'yahoo.fr', 'yahoo.de', 'ymail.com',
   'hotmail.com', 'hotmail.co.uk', 'hotmail.fr', 'outlook.com', 'live.com', 'msn.com',
   'icloud.com', 'me.com', 'mac.com', 'aol.com', 'gmx.de', 'gmx.net', 'gmx.com', 'web.de',
