@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { corsOrigins } from './config.js'
 import type { AppDeps } from './deps.js'
 import { registerNulGuard } from './lib/http/nul-guard.js'
+import { registerWriteScope } from './plugins/write-scope.js'
 import { validatorCompiler } from './lib/http/validation.js'
 import { registerModules } from './modules/index.js'
 import authPlugin from './plugins/auth.plugin.js'
@@ -64,6 +65,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin)
   await app.register(idempotencyPlugin)
   await app.register(healthRoutes)
+  registerWriteScope(app)
   await registerModules(app)
   return app
 }

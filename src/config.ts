@@ -64,6 +64,14 @@ export const ConfigSchema = Type.Object({
     minimum: 1000, maximum: 3600000, default: 60000,
     description: 'a claimed message not recorded as sent within this time is claimed again'
   }),
+  SEND_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1, maximum: 20, default: 5,
+    description: 'delivery attempts of one message before a transient SMTP failure marks it failed'
+  }),
+  SEND_RETRY_DELAY_MS: Type.Integer({
+    minimum: 10, maximum: 86400000, default: 60000,
+    description: 'wait before the first retry of a transient SMTP failure; doubles with each attempt'
+  }),
   WORKER_LOCK_MS: Type.Integer({
     minimum: 1000, maximum: 600000, default: 30000,
     description: 'BullMQ job lock; a dead worker\'s job is picked up again after about this time'
@@ -77,6 +85,14 @@ export const ConfigSchema = Type.Object({
   IMPORT_ALLOW_PRIVATE_URLS: Type.Boolean({
     default: false,
     description: 'let URL import sources reach loopback, private and link-local addresses'
+  }),
+  IMPORT_URL_CA_FILE: Type.Optional(Type.String({
+    minLength: 1,
+    description: 'PEM file of extra CA certificates that URL import sources trust (a private PKI); unset: the system\'s'
+  })),
+  IMPORT_BATCH_ROWS: Type.Integer({
+    minimum: 1, maximum: 100000, default: 5000,
+    description: 'rows an import writes per transaction; a killed worker resumes after the last one'
   }),
   SIGNUP_ENABLED: Type.Boolean({ default: true }),
   SEED_DEMO: Type.Boolean({

@@ -2,12 +2,19 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { Value } from 'typebox/value'
 import type { AppDeps } from './deps.js'
-import { JOBS, type JobDefinition, ShutdownError } from './jobs/registry.js'
+import { withWriteScope } from './lib/records/record-writer.js'
+import { JOBS, type JobDefinition } from './jobs/registry.js'
+import { ShutdownError } from './jobs/shutdown.js'
 import { QUEUE_CONCURRENCY, QUEUE_NAMES, type QueueName } from './jobs/queues.js'
 import { markJobFinished, markJobProgress, markJobRunning } from './modules/jobs/jobs.status.js'
 
 export interface RunningWorkers {
   close: () => Promise<void>
+}
+
+export interface WorkerOptions {
+  /** The jobs to run and schedule; every job of the registry by default (a test passes its own). */
+  jobs?: readonly JobDefinition[]
 }
 
 const PROGRESS_EVERY_MS = 1000
@@ -18,11 +25,16 @@ const PROGRESS_EVERY_MS = 1000
  * a child logger with queue, job name, id and attempt, and its `jobs` row
  * (for a job a route started) follows its status.
  */
-export async function startWorkers (deps: AppDeps, redisUrl: string): Promise<RunningWorkers> {
+export async function startWorkers (
+  deps: AppDeps,
+  redisUrl: string,
+  options: WorkerOptions = {}
+): Promise<RunningWorkers> {
+  const jobs = options.jobs ?? JOBS
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null })
   const closing = new AbortController()
   const workers = Object.values(QUEUE_NAMES).map((queue) => {
-    const definitions = new Map(JOBS.filter((j) => j.queue === queue).map((j) => [j.name, j]))
+    const definitions = new Map(jobs.filter((j) => j.queue === queue).map((j) => [j.name, j]))
     const worker = new Worker(queue, (job, token) => runJob(deps, queue, definitions, job, token, closing.signal), {
       connection,
       prefix: deps.queues.prefix,
@@ -41,7 +53,7 @@ export async function startWorkers (deps: AppDeps, redisUrl: string): Promise<Ru
     return worker
   })
 
-  for (const job of JOBS) {
+  for (const job of jobs) {
     if (job.schedule === undefined) continue
     const { id, ...repeat } = job.schedule
     await deps.queues.get(job.queue).upsertJobScheduler(id, repeat, { name: job.name, data: {} })
@@ -89,7 +101,10 @@ async function runJob (
   }
   const started = Date.now()
   try {
-    const result = await definition.process(job.data, { deps, log, attempt, jobId, signal, progress })
+    // A write scope, as a request has: work the job's writes defer (asking
+    // for lead scoring) runs once the job's own work is over.
+    const result = await withWriteScope(deps, () =>
+      definition.process(job.data, { deps, log, attempt, jobId, signal, progress }))
     await markJobFinished(db, jobId, { status: 'succeeded', result })
     log.info({ durationMs: Date.now() - started }, 'job completed')
     return result

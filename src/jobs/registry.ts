@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { AppDeps } from '../deps.js'
 import { campaignJobs } from '../modules/campaigns/sends/campaign-sends.jobs.js'
 import { importJobs } from '../modules/imports/imports.jobs.js'
+import { importScheduleJobs } from '../modules/import-schedules/import-schedules.jobs.js'
 import { leadScoringJobs } from '../modules/lead-scoring/lead-scoring.jobs.js'
 import { outboxJobs } from '../modules/jobs/jobs.maintenance.js'
 import { purgeIdempotencyKeys } from './maintenance.jobs.js'
@@ -34,17 +35,12 @@ export interface JobDefinition {
   process: (payload: unknown, ctx: JobContext) => Promise<unknown>
 }
 
-/** Thrown by a processor that stopped because the worker is closing; the job is run again later. */
-export class ShutdownError extends Error {
-  constructor () {
-    super('the worker is shutting down')
-  }
-}
 
 export const JOBS: readonly JobDefinition[] = [
   purgeIdempotencyKeys,
   ...outboxJobs,
   ...campaignJobs,
   ...leadScoringJobs,
-  ...importJobs
+  ...importJobs,
+  ...importScheduleJobs
 ]

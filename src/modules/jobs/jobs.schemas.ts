@@ -14,7 +14,7 @@ export const JobSchema = Type.Object(
     progress: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
       description: 'counters the job reports as it goes; their names depend on `type`'
     }),
-    result: Type.Union([Type.Unknown(), Type.Null()], { description: 'what the job answered, once succeeded' }),
+    result: Type.Unknown({ description: 'what the job answered once it succeeded (an object), else null' }),
     error: Type.Union([Type.String(), Type.Null()], { description: 'why the last attempt failed' }),
     attempts: Type.Integer({ minimum: 0, description: 'attempts started so far' }),
     runAt: Type.Union([TimestampSchema, Type.Null()], { description: 'not started before this instant' }),

@@ -7,6 +7,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const isRecordedJobId = (id: string | undefined): id is string => id !== undefined && UUID.test(id)
 
+/**
+ * A job that runs was delivered, whatever `enqueuedAt` says: when the
+ * dispatch added it to BullMQ but lost the update after, this takes the row
+ * out of the outbox, so the relay does not add it again (which would run it
+ * twice if BullMQ had already removed the finished job).
+ */
 export async function markJobRunning (db: Executor, id: string, attempt: number): Promise<void> {
   if (!isRecordedJobId(id)) return
   await db
@@ -14,6 +20,7 @@ export async function markJobRunning (db: Executor, id: string, attempt: number)
     .set({
       status: 'running',
       attempts: attempt,
+      enqueuedAt: sql`coalesce(${jobs.enqueuedAt}, now())`,
       startedAt: sql`coalesce(${jobs.startedAt}, now())`,
       updatedAt: sql`now()`
     })
