@@ -45,8 +45,6 @@ export interface TrackingOutcome {
  * on unsubscribed), never down it nor out of an outcome; a step time the
  * event proves is set when still empty even when the status is past it.
  */
-// TODO(#4): optOutPerson leaves a converted lead as it is and does not opt out the
-// contact it became, so that contact can still be emailed after an unsubscribe.
 async function eventChanges (ctx: WriteContext, member: MemberRow, kind: TrackingKind) {
   const now = new Date()
   const from = member.status as MemberStatus

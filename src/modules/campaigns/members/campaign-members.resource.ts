@@ -33,10 +33,23 @@ export async function optOutPerson (ctx: WriteContext, member: MemberRow) {
     .from(table)
     .where(scoped(table, ctx.tenant.workspaceId, eq(table.id, id)))
     .for('update')
-  if (person === undefined || person.emailOptOut) return
-  // A converted lead no longer changes; its contact carries the person on.
-  if ('status' in person && person.status === 'converted') return
-  await updateRecord(ctx, table, person, { emailOptOut: true })
+  if (person === undefined) return
+  // A converted lead no longer changes; the contact it became carries the person on.
+  if ('status' in person && person.status === 'converted') {
+    const contactId = (person as { convertedContactId: string | null }).convertedContactId
+    if (contactId !== null) await optOutContact(ctx, contactId)
+    return
+  }
+  if (!person.emailOptOut) await updateRecord(ctx, table, person, { emailOptOut: true })
+}
+
+async function optOutContact (ctx: WriteContext, contactId: string) {
+  const [contact] = await ctx.tx
+    .select()
+    .from(contacts)
+    .where(scoped(contacts, ctx.tenant.workspaceId, eq(contacts.id, contactId)))
+    .for('update')
+  if (contact !== undefined && !contact.emailOptOut) await updateRecord(ctx, contacts, contact, { emailOptOut: true })
 }
 /** A member row with its person's fields, as toDto shows it. */
 export type MemberView = MemberRow & Partial<Person>
