@@ -45,7 +45,17 @@ const textArray = (values: readonly string[]) => sql`${sql.param([...values])}::
 const FREE_MAIL_DOMAINS = [...FREE_MAIL]
 
 /** The email's domain, lower case: what follows its last @ (NULL without one). */
-const emailDomain = sql`lower(substring(l.email from '@([^@]*)$'))`
+const emailDomainOf = sql`case when strpos(l.email, '@') > 0
+  then lower(reverse(split_part(reverse(l.email), '@', 1))) end`
+const emailDomain = sql`d.email_domain`
+
+/**
+ * What several rules read of a lead, computed once per lead: `offset 0`
+ * keeps PostgreSQL from copying the expressions into every rule again.
+ */
+const derived = sql`cross join lateral (
+  select ${emailDomainOf} as email_domain, lower(l.title) as title_lower offset 0
+) d`
 
 function range (column: SQL, min: string | number | null, max: string | number | null, type: SQL): SQL {
   const parts: SQL[] = []
@@ -61,8 +71,10 @@ function condition (rule: FitRule): SQL {
       return sql`lower(l.industry) = any (array(select lower(v) from unnest(${textArray(rule.anyOf)}) v))`
     case 'title_contains':
       // strpos, not LIKE: a value's % or _ is only a character.
+      // The lower-cased list is an uncorrelated sub-select: computed once per statement.
       return sql`exists (
-        select 1 from unnest(${textArray(rule.anyOf)}) v where strpos(lower(l.title), lower(v)) > 0
+        select 1 from unnest(array(select lower(x) from unnest(${textArray(rule.anyOf)}) x)) v
+        where strpos(d.title_lower, v) > 0
       )`
     case 'source':
       return sql`l.source = any (${textArray(rule.anyOf)})`
@@ -163,10 +175,18 @@ function span (target: ScoringTarget, selector: LeadSelector): SQL {
 
 /**
  * The statement that scores the selected leads of one workspace and answers
- * `{ scored, lastId }`: how many rows it wrote, and the greatest id it
- * looked at (the next keyset cursor; null when none was left). Deleted and
- * converted leads are not selected. A lead already scored with newer rules
- * is left alone, so a slow job never overwrites a newer rescore.
+ * `{ scored, lastId }`: how many leads now carry this run's score, and the
+ * greatest id it looked at (the next keyset cursor; null when none was
+ * left). Deleted and converted leads are not selected. A lead already
+ * scored with newer rules is left alone, so a slow job never overwrites a
+ * newer rescore. A lead whose score, breakdown and rules version would not
+ * change is not written at all (a nightly rescore mostly confirms): its
+ * `scoredAt` stays when the score was last written.
+ *
+ * No explicit row lock: the UPDATE takes its rows in the order of `span`
+ * (id order), and were two scoring statements ever to deadlock, PostgreSQL
+ * aborts one and its job runs again. A lock pass would write every row
+ * once more, unchanged ones included.
  */
 export function scoreStatement (target: ScoringTarget, selector: LeadSelector): SQL {
   const { rules, asOfDay } = target
@@ -180,42 +200,51 @@ export function scoreStatement (target: ScoringTarget, selector: LeadSelector): 
     ...engagementEntries(rules.engagement)
   ]
   const engagementTotal = sql.join(ENGAGEMENT_EVENTS.map((_, i) => sql.raw(`facts.points_${i}`)), sql` + `)
+  const version = sql`${target.rulesVersion}::int`
 
   return sql`with span as (${span(target, selector)}),
-  -- Locked in id order, so two scoring statements never deadlock on each other.
-  chunk as (
-    select id from leads
-    where id in (select id from span) and workspace_id = ${target.workspaceId}::uuid
-      and deleted_at is null and status <> 'converted'
-    order by id for update
-  ),
   -- Materialized: each rule's condition is computed once per lead, not
   -- once for its points and once more for its breakdown entry.
   facts as materialized (
-    select l.id, ${sql.join([...matchColumns, sql`e.*`], sql`, `)}
-    from leads l
-    join chunk c on c.id = l.id
+    select l.id, coalesce(l.score_rules_version, -1) <= ${version} as current,
+      l.score as current_score, l.score_breakdown as current_breakdown,
+      l.score_rules_version as current_version,
+      ${sql.join([...matchColumns, sql`e.*`], sql`, `)}
+    from span s
+    join leads l on l.id = s.id
+    ${derived}
     ${engagementJoin(rules.engagement, asOfDay)}
     where l.workspace_id = ${target.workspaceId}::uuid
+      and l.deleted_at is null and l.status <> 'converted'
   ),
-  totals as (
-    select f.id,
-      ${sql.join([sql`0`, ...fitPoints], sql` + `)}
-        + least(f.engagement, ${rules.engagement.maxPoints}::int) as raw,
+  scores as (
+    select f.id, f.current, f.current_score, f.current_breakdown, f.current_version,
+      least(${SCORE_MAX}::int, greatest(${SCORE_MIN}::int,
+        ${sql.join([sql`0`, ...fitPoints], sql` + `)}
+          + least(f.engagement, ${rules.engagement.maxPoints}::int))) as score,
       to_jsonb(array_remove(array[${sql.join(entries, sql`, `)}]::jsonb[], null)) as breakdown
     from (select facts.*, ${engagementTotal} as engagement from facts) f
   ),
+  -- Only what would change is handed to the UPDATE; a lead written
+  -- meanwhile asked for its own scoring, which reads it afresh.
+  totals as materialized (
+    select *, current and (current_score is distinct from score
+      or current_version is distinct from ${version}
+      or current_breakdown is distinct from breakdown) as changed
+    from scores
+  ),
   written as (
     update leads set
-      score = least(${SCORE_MAX}::int, greatest(${SCORE_MIN}::int, t.raw)),
+      score = t.score,
       score_breakdown = t.breakdown,
       scored_at = now(),
-      score_rules_version = ${target.rulesVersion}::int
+      score_rules_version = ${version}
     from totals t
-    where leads.workspace_id = ${target.workspaceId}::uuid and leads.id = t.id
-      and coalesce(leads.score_rules_version, -1) <= ${target.rulesVersion}::int
+    where t.changed and leads.workspace_id = ${target.workspaceId}::uuid and leads.id = t.id
+      and coalesce(leads.score_rules_version, -1) <= ${version}
     returning leads.id
   )
-  select (select count(*) from written)::int as scored,
+  select (select count(*) from totals where current)::int as scored,
+    (select count(*) from written)::int as written,
     (select id from span order by id desc limit 1) as "lastId"`
 }
