@@ -5,8 +5,10 @@ import { type BenchContext, integerEnv, openBench, printLines, waitForJob, withM
  * `npm run bench:rescore`: a full rescore of BENCH_ROWS leads (default
  * 1,000,000) through the `leads.rescore` job (the default rules: fit rules
  * and decayed campaign engagement, with a breakdown per lead), against the
- * baseline: a hand-written set-based UPDATE of the same fit points, in
- * chunks of 5,000 by id, with no breakdown and no engagement. Both leave a
+ * baseline: a hand-written set-based UPDATE that computes the same scores
+ * (the default fit points and decayed engagement, capped), in chunks of
+ * 5,000 by id, with no breakdown. Each round checks that both sides wrote
+ * the same scores. Both leave a
  * row whose score would not change unwritten, so the first round (every
  * row new) and the second (the other side's scores in place) differ. Both run on
  * the same rows in the same run, baseline first, then ours, then both again,
@@ -71,8 +73,21 @@ async function chunkedUpdate (ctx: BenchContext): Promise<number> {
            + case when l.source in ('referral', 'partner', 'existing_customer') then 15
                   when l.source in ('web', 'event') then 5 else 0 end
            + case when l.number_of_employees >= 50 then 10 else 0 end
-           + case when l.estimated_amount >= 10000 then 15 else 0 end)) as score
+           + case when l.estimated_amount >= 10000 then 15 else 0 end
+           + least(40, coalesce(e.points, 0)))) as score
          from leads l
+         left join lateral (
+           select sum(
+               case when m.opened_at is null then 0 else floor(2 * power(0.5,
+                 greatest(0, current_date - (m.opened_at at time zone 'UTC')::date) / 30.0) + 0.5) end
+             + case when m.clicked_at is null then 0 else floor(5 * power(0.5,
+                 greatest(0, current_date - (m.clicked_at at time zone 'UTC')::date) / 30.0) + 0.5) end
+             + case when m.responded_at is null then 0 else floor(15 * power(0.5,
+                 greatest(0, current_date - (m.responded_at at time zone 'UTC')::date) / 30.0) + 0.5) end
+           )::int as points
+           from campaign_members m
+           where m.workspace_id = l.workspace_id and m.lead_id = l.id and m.deleted_at is null
+         ) e on true
          where l.workspace_id = $1 and l.deleted_at is null and l.status <> 'converted' and l.id > $2
          order by l.id limit $3
        ), updated as (
@@ -90,6 +105,15 @@ async function chunkedUpdate (ctx: BenchContext): Promise<number> {
     after = row.last
   }
   return scored
+}
+
+/** Every lead's score, in id order, hashed: equal digests, equal scores. */
+async function scoresDigest (ctx: BenchContext): Promise<string> {
+  const result = await ctx.deps.database.pool.query(
+    "select md5(string_agg(coalesce(score::text, '-'), ',' order by id)) as digest from leads where workspace_id = $1",
+    [ctx.workspaceId]
+  )
+  return result.rows[0].digest as string
 }
 
 async function ours (ctx: BenchContext): Promise<number> {
@@ -121,19 +145,22 @@ async function main () {
     for (let round = 1; round <= ROUNDS; round++) {
       await vacuum()
       const b = await timed(() => chunkedUpdate(ctx))
+      const baselineScores = await scoresDigest(ctx)
       process.stdout.write(`  round ${round} baseline ${Math.round(b.perSecond)} leads/s (${b.seconds.toFixed(1)} s)\n`)
       await vacuum()
       const o = await timed(() => ours(ctx))
       process.stdout.write(`  round ${round} ours     ${Math.round(o.perSecond)} leads/s (${o.seconds.toFixed(1)} s, ` +
         `peak heap ${o.heapMb.toFixed(0)} MB)\n`)
       if (o.rows !== b.rows) throw new Error(`ours scored ${o.rows} leads, the baseline ${b.rows}`)
+      const ourScores = await scoresDigest(ctx)
+      if (ourScores !== baselineScores) throw new Error('ours and the baseline wrote different scores')
       baseline.push(b.perSecond)
       measured.push(o.perSecond)
     }
     const mean = (v: number[]) => v.reduce((a, x) => a + x, 0) / v.length
     printLines([{
       name: `rescore ${ROWS.toLocaleString('en-US')} leads`,
-      units: 'leads/s; baseline: chunked set-based UPDATE',
+      units: 'leads/s; baseline: chunked UPDATE of the same scores',
       ours: mean(measured),
       baseline: mean(baseline),
       target: TARGET
