@@ -623,7 +623,7 @@ export type Case = {
 }
 
 /**
- * A marketing effort that reaches accounts, contacts and leads
+ * A marketing effort that reaches accounts, contacts and leads. An email campaign carries its message (`subject`, `fromName`, `fromEmail`, `replyTo`, `htmlBody`, `textBody`) and is sent with POST /v1/campaigns/{campaignId}/send; the `send*` fields follow that delivery. Merge fields: `subject`, `htmlBody` and `textBody` may hold `{{field}}` (spaces inside the braces are allowed), rendered per recipient: `firstName` (the person's first name), `lastName` (the person's last name), `fullName` (first and last name, separated by a space), `email` (the address the message goes to), `title` (job title), `phone` (phone number), `company` (a lead's company, or a contact's account name), `department` (a contact's department (empty for a lead)), `industry` (a lead's industry, or a contact's account industry), `website` (a lead's website, or a contact's account website), `account.name` (a contact's account name; for a lead, its company), `account.website` (a contact's account website; for a lead, its website), `account.industry` (a contact's account industry; for a lead, its industry), `campaign.name` (the campaign's name), `unsubscribeUrl` (the signed link that unsubscribes this recipient). Any other `{{...}}` is refused when the campaign is saved (422 `CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`, each `errors` entry pointing at the field that holds it). A field with no value renders empty. Values are HTML-escaped in `htmlBody`; in `textBody` they are inserted as they are, and in `subject` line breaks become spaces.
  */
 export type Campaign = {
   id: string
@@ -686,6 +686,47 @@ export type Campaign = {
    * plain-text email; may hold merge fields
    */
   textBody: string | null
+  /**
+   * messages per second this campaign sends at most, over every worker; null: the configured default (SEND_RATE_PER_SECOND). A change applies to a running send from its next batch.
+   */
+  sendRatePerSecond: number | null
+  /**
+   * null before the first send; scheduled (waiting for sendAt), sending, paused, sent (every message delivered, bounced or failed)
+   */
+  sendStatus: 'scheduled' | 'sending' | 'paused' | 'sent' | null
+  /**
+   * when the send was asked to start
+   */
+  sendAt: string | null
+  /**
+   * when a worker began sending
+   */
+  sendStartedAt: string | null
+  /**
+   * when the last message was settled
+   */
+  sendFinishedAt: string | null
+  /**
+   * members left out when the send was recorded
+   */
+  sendSkipped: {
+    /**
+     * the person opted out of email, was deleted or unsubscribed
+     */
+    optedOut: number
+    /**
+     * no email, a malformed one, or a member that bounced before
+     */
+    invalid: number
+    /**
+     * the same address (ignoring case) as an earlier member
+     */
+    duplicate: number
+  } | null
+  /**
+   * the latest send job: GET /v1/jobs/{jobId} for its progress
+   */
+  sendJobId: string | null
   /**
    * RFC 3339, UTC, milliseconds
    */
@@ -1151,6 +1192,453 @@ export type CampaignStats = {
 }
 
 /**
+ * A test copy of a campaign's message, accepted by the mail server
+ */
+export type CampaignTestSend = {
+  to: string
+  /**
+   * the rendered subject, with its [Test] prefix
+   */
+  subject: string
+  /**
+   * Message-ID of the copy, angle brackets included
+   */
+  messageId: string
+  /**
+   * smtp: handed to SMTP_URL; eml: written under DATA_DIR/mail/ (no SMTP_URL)
+   */
+  transport: 'smtp' | 'eml'
+}
+
+/**
+ * Work that takes longer than a request. Kept for 30 days after it finishes.
+ */
+export type Job = {
+  id: string
+  /**
+   * what the job does: campaign.send, leads.rescore, import.run, …
+   */
+  type: string
+  /**
+   * queued (also between retries), running, succeeded or failed (after its last attempt)
+   */
+  status: 'queued' | 'running' | 'succeeded' | 'failed'
+  /**
+   * counters the job reports as it goes; their names depend on `type`
+   */
+  progress: {
+    [key: string]: unknown
+  } | null
+  /**
+   * what the job answered once it succeeded (an object), else null
+   */
+  result: unknown
+  /**
+   * why the last attempt failed
+   */
+  error: string | null
+  /**
+   * attempts started so far
+   */
+  attempts: number
+  /**
+   * not started before this instant
+   */
+  runAt: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+}
+
+/**
+ * One file loaded into one collection, with the outcome of every row. rowsCreated + rowsUpdated + rowsSkipped + rowsFailed = rowsRead.
+ */
+export type Import = {
+  id: string
+  /**
+   * the collection the rows go to
+   */
+  object: 'accounts' | 'contacts' | 'leads' | 'products'
+  format: 'csv' | 'ndjson'
+  /**
+   * create: every valid row is a new record; upsert: a row matching a record by `upsertKey` updates it
+   */
+  mode: 'create' | 'upsert'
+  /**
+   * what an upsert matches on; null in create mode
+   */
+  upsertKey: string | null
+  /**
+   * file column (or NDJSON key) → API field; null: the columns are named after the fields
+   */
+  mapping: {
+    [key: string]: string
+  } | null
+  /**
+   * validated and merged, then rolled back: nothing was written
+   */
+  dryRun: boolean
+  /**
+   * queued, running, succeeded (every row has its outcome) or failed (see `error`)
+   */
+  status: 'queued' | 'running' | 'succeeded' | 'failed'
+  /**
+   * as uploaded
+   */
+  fileName: string | null
+  /**
+   * bytes
+   */
+  fileSize: number
+  /**
+   * sha256 of the file, hex
+   */
+  checksum: string
+  /**
+   * the schedule that started this import
+   */
+  scheduleId: string | null
+  /**
+   * the job that runs it: GET /v1/jobs/{jobId}
+   */
+  jobId: string | null
+  /**
+   * data rows read so far (the header is not a row)
+   */
+  rowsRead: number
+  /**
+   * new records
+   */
+  rowsCreated: number
+  /**
+   * records an upsert changed
+   */
+  rowsUpdated: number
+  /**
+   * rows that changed nothing: an upsert that matched an unchanged record, or in create mode a contact email or product SKU that a record already has
+   */
+  rowsSkipped: number
+  /**
+   * rows refused; GET /v1/imports/{importId}/errors says why
+   */
+  rowsFailed: number
+  /**
+   * why the import as a whole failed
+   */
+  error: string | null
+  createdBy: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  startedAt: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  finishedAt: string | null
+}
+
+/**
+ * How the workspace scores its leads
+ */
+export type LeadScoringRules = {
+  /**
+   * 0 for the defaults; grows by one on every change. Each lead records the version that scored it
+   */
+  version: number
+  /**
+   * true while the workspace has not set rules of its own
+   */
+  isDefault: boolean
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string | null
+  updatedBy: string | null
+  /**
+   * a fit rule: a condition on the lead's own fields and its points
+   */
+  fit: Array<
+    | {
+        /**
+         * unique within the document; the breakdown names the rule by it
+         */
+        name: string
+        type: 'industry'
+        /**
+         * industries, compared with the lead's whole industry ignoring case
+         */
+        anyOf: Array<string>
+        /**
+         * added to the score when the rule matches; may be negative
+         */
+        points: number
+      }
+    | {
+        /**
+         * unique within the document; the breakdown names the rule by it
+         */
+        name: string
+        type: 'title_contains'
+        /**
+         * words or phrases looked for anywhere in the title, ignoring case
+         */
+        anyOf: Array<string>
+        /**
+         * added to the score when the rule matches; may be negative
+         */
+        points: number
+      }
+    | {
+        /**
+         * unique within the document; the breakdown names the rule by it
+         */
+        name: string
+        type: 'source'
+        /**
+         * lead sources
+         */
+        anyOf: Array<
+          | 'web'
+          | 'email'
+          | 'call'
+          | 'campaign'
+          | 'partner'
+          | 'referral'
+          | 'event'
+          | 'advertisement'
+          | 'existing_customer'
+          | 'other'
+        >
+        /**
+         * added to the score when the rule matches; may be negative
+         */
+        points: number
+      }
+    | {
+        /**
+         * unique within the document; the breakdown names the rule by it
+         */
+        name: string
+        type: 'company_size'
+        min: number | null
+        max: number | null
+        /**
+         * added to the score when the rule matches; may be negative
+         */
+        points: number
+      }
+    | {
+        /**
+         * unique within the document; the breakdown names the rule by it
+         */
+        name: string
+        type: 'estimated_amount'
+        /**
+         * non-negative decimal amount, at most two fraction digits
+         */
+        min: string | null
+        /**
+         * non-negative decimal amount, at most two fraction digits
+         */
+        max: string | null
+        /**
+         * added to the score when the rule matches; may be negative
+         */
+        points: number
+      }
+    | {
+        /**
+         * unique within the document; the breakdown names the rule by it
+         */
+        name: string
+        type: 'email_domain'
+        /**
+         * true: gmail.com and the like; false: any other domain. A lead without email matches neither
+         */
+        freeMail: boolean
+        /**
+         * added to the score when the rule matches; may be negative
+         */
+        points: number
+      }
+  >
+  /**
+   * points for campaign engagement, decaying with age
+   */
+  engagement: {
+    /**
+     * points of each open (openedAt) of one of the lead's campaign memberships, before decay
+     */
+    openedPoints: number
+    /**
+     * points of each click (clickedAt) of one of the lead's campaign memberships, before decay
+     */
+    clickedPoints: number
+    /**
+     * points of each response (respondedAt) of one of the lead's campaign memberships, before decay
+     */
+    respondedPoints: number
+    /**
+     * days after which an event is worth half its points; null: no decay
+     */
+    halfLifeDays: number | null
+    /**
+     * the most that engagement adds to a score, after decay
+     */
+    maxPoints: number
+  }
+}
+
+/**
+ * The rules now in force, and the rescore they started
+ */
+export type LeadScoringRulesChange = {
+  rules: LeadScoringRules
+  /**
+   * the job rescoring every lead with these rules; null when the document did not change
+   */
+  rescoreJob: Job | null
+}
+
+/**
+ * A lead's score and the rules that produced it
+ */
+export type LeadScore = {
+  leadId: string
+  /**
+   * null until first scored
+   */
+  score: number | null
+  /**
+   * when the score was last written; the score itself depends only on the rules, the lead, its memberships and the day decay was counted to
+   */
+  scoredAt: string | null
+  /**
+   * the rules version that produced the score
+   */
+  rulesVersion: number | null
+  currentRulesVersion: number
+  /**
+   * true when the lead was never scored or was scored with older rules
+   */
+  stale: boolean
+  /**
+   * the rules that matched, in document order, then engagement; their points add up to the score before it is clamped to 0..100
+   */
+  breakdown: Array<{
+    /**
+     * the fit rule's name, or opened, clicked, responded, engagement_cap
+     */
+    rule: string
+    kind: 'fit' | 'engagement'
+    /**
+     * the lead field (or campaign member time) the rule looked at
+     */
+    field: string | null
+    description: string
+    /**
+     * what the rule added (negative: took away)
+     */
+    points: number
+    /**
+     * engagement: how many events were counted; null for fit rules
+     */
+    events: number | null
+  }>
+}
+
+/**
+ * An import that runs by itself on a cron expression in a time zone, from a file in the server's import folder or at an HTTPS URL. Each run starts one import per new file (an import record of its own, linked by `scheduleId`); a file this schedule already imported (same sha256) is skipped. Runs happen only while `isActive`.
+ */
+export type ImportSchedule = {
+  id: string
+  name: string
+  /**
+   * when to run: 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first); names (MON, JAN), ranges, lists, steps, L and # work; no macros (@daily) or H; never more often than once a minute
+   */
+  cron: string
+  /**
+   * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
+   */
+  source:
+    | {
+        type: 'folder'
+        /**
+         * the file name pattern: `*` any characters, `?` one
+         */
+        pattern: string
+      }
+    | {
+        type: 'url'
+        /**
+         * an https URL, without credentials
+         */
+        url: string
+      }
+  /**
+   * the collection the rows go to
+   */
+  object: 'accounts' | 'contacts' | 'leads' | 'products'
+  /**
+   * IANA time zone the cron expression is read in, stored under its canonical name; default UTC
+   */
+  timezone: string
+  /**
+   * csv (with a header row) or ndjson; default csv
+   */
+  format: 'csv' | 'ndjson'
+  /**
+   * create: every row is a new record; upsert: a row matching `upsertKey` updates that record; default create
+   */
+  mode: 'create' | 'upsert'
+  /**
+   * default true; an inactive schedule runs only when asked to
+   */
+  isActive: boolean
+  /**
+   * upsert only: email for contacts and leads, sku for products, domain or name for accounts; defaults to the first of these. Null with mode create.
+   */
+  upsertKey: 'domain' | 'name' | 'email' | 'sku' | null
+  /**
+   * file column (CSV header or NDJSON property) → field of `object` (or a part of one, such as `billingAddress.city`); null: columns are named as the fields
+   */
+  mapping: {
+    [key: string]: string
+  } | null
+  /**
+   * when the last run started
+   */
+  lastRunAt: string | null
+  /**
+   * when the next run is due, from cron and timezone; null while inactive
+   */
+  nextRunAt: string | null
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  createdAt: string
+  /**
+   * RFC 3339, UTC, milliseconds
+   */
+  updatedAt: string
+  /**
+   * starts at 1, grows by one on every change
+   */
+  version: number
+}
+
+/**
  * One condition on a field of the account or of its parent
  */
 export type AccountSearchCondition = {
@@ -1479,6 +1967,12 @@ export type LeadSearchCondition = {
     | 'campaign.replyTo'
     | 'campaign.htmlBody'
     | 'campaign.textBody'
+    | 'campaign.sendStatus'
+    | 'campaign.sendAt'
+    | 'campaign.sendRatePerSecond'
+    | 'campaign.sendStartedAt'
+    | 'campaign.sendFinishedAt'
+    | 'campaign.sendJobId'
   op:
     | 'eq'
     | 'neq'
@@ -1658,6 +2152,12 @@ export type OpportunitySearchCondition = {
     | 'campaign.replyTo'
     | 'campaign.htmlBody'
     | 'campaign.textBody'
+    | 'campaign.sendStatus'
+    | 'campaign.sendAt'
+    | 'campaign.sendRatePerSecond'
+    | 'campaign.sendStartedAt'
+    | 'campaign.sendFinishedAt'
+    | 'campaign.sendJobId'
   op:
     | 'eq'
     | 'neq'
@@ -2091,6 +2591,12 @@ export type CampaignSearchCondition = {
     | 'replyTo'
     | 'htmlBody'
     | 'textBody'
+    | 'sendStatus'
+    | 'sendAt'
+    | 'sendRatePerSecond'
+    | 'sendStartedAt'
+    | 'sendFinishedAt'
+    | 'sendJobId'
     | 'parentCampaign.id'
     | 'parentCampaign.createdAt'
     | 'parentCampaign.updatedAt'
@@ -2113,6 +2619,12 @@ export type CampaignSearchCondition = {
     | 'parentCampaign.replyTo'
     | 'parentCampaign.htmlBody'
     | 'parentCampaign.textBody'
+    | 'parentCampaign.sendStatus'
+    | 'parentCampaign.sendAt'
+    | 'parentCampaign.sendRatePerSecond'
+    | 'parentCampaign.sendStartedAt'
+    | 'parentCampaign.sendFinishedAt'
+    | 'parentCampaign.sendJobId'
   op:
     | 'eq'
     | 'neq'
@@ -6237,6 +6749,10 @@ export type CreateCampaignData = {
      * plain-text email; may hold merge fields
      */
     textBody?: string | null
+    /**
+     * messages per second this campaign sends at most, over every worker; null: the configured default (SEND_RATE_PER_SECOND). A change applies to a running send from its next batch.
+     */
+    sendRatePerSecond?: number | null
   }
   headers?: {
     /**
@@ -6461,6 +6977,10 @@ export type UpdateCampaignData = {
      * plain-text email; may hold merge fields
      */
     textBody?: string | null
+    /**
+     * messages per second this campaign sends at most, over every worker; null: the configured default (SEND_RATE_PER_SECOND). A change applies to a running send from its next batch.
+     */
+    sendRatePerSecond?: number | null
   }
   headers?: {
     /**
@@ -8677,6 +9197,1515 @@ export type GetCampaignStatsResponses = {
 export type GetCampaignStatsResponse =
   GetCampaignStatsResponses[keyof GetCampaignStatsResponses]
 
+export type SendCampaignData = {
+  body: {
+    /**
+     * start at this instant; absent or past: now
+     */
+    sendAt?: string
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/send'
+}
+
+export type SendCampaignErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type SendCampaignError = SendCampaignErrors[keyof SendCampaignErrors]
+
+export type SendCampaignResponses = {
+  /**
+   * The send is recorded; its job delivers it
+   */
+  202: Job
+}
+
+export type SendCampaignResponse =
+  SendCampaignResponses[keyof SendCampaignResponses]
+
+export type PauseCampaignSendData = {
+  body?: never
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/send/pause'
+}
+
+export type PauseCampaignSendErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type PauseCampaignSendError =
+  PauseCampaignSendErrors[keyof PauseCampaignSendErrors]
+
+export type PauseCampaignSendResponses = {
+  /**
+   * The campaign, paused
+   */
+  200: Campaign
+}
+
+export type PauseCampaignSendResponse =
+  PauseCampaignSendResponses[keyof PauseCampaignSendResponses]
+
+export type ResumeCampaignSendData = {
+  body?: never
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/send/resume'
+}
+
+export type ResumeCampaignSendErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ResumeCampaignSendError =
+  ResumeCampaignSendErrors[keyof ResumeCampaignSendErrors]
+
+export type ResumeCampaignSendResponses = {
+  /**
+   * The send continues; its new job delivers the rest
+   */
+  202: Job
+}
+
+export type ResumeCampaignSendResponse =
+  ResumeCampaignSendResponses[keyof ResumeCampaignSendResponses]
+
+export type TestSendCampaignData = {
+  body: {
+    /**
+     * where the test copy goes
+     */
+    to: string
+    /**
+     * render with this member's values; absent: sample values
+     */
+    memberId?: string
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    campaignId: string
+  }
+  query?: never
+  url: '/v1/campaigns/{campaignId}/test-send'
+}
+
+export type TestSendCampaignErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+  /**
+   * Problem
+   */
+  502: Problem
+}
+
+export type TestSendCampaignError =
+  TestSendCampaignErrors[keyof TestSendCampaignErrors]
+
+export type TestSendCampaignResponses = {
+  /**
+   * The test copy was accepted
+   */
+  200: CampaignTestSend
+}
+
+export type TestSendCampaignResponse =
+  TestSendCampaignResponses[keyof TestSendCampaignResponses]
+
+export type GetJobData = {
+  body?: never
+  path: {
+    jobId: string
+  }
+  query?: never
+  url: '/v1/jobs/{jobId}'
+}
+
+export type GetJobErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetJobError = GetJobErrors[keyof GetJobErrors]
+
+export type GetJobResponses = {
+  /**
+   * The job
+   */
+  200: Job
+}
+
+export type GetJobResponse = GetJobResponses[keyof GetJobResponses]
+
+export type ListImportsData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * only imports into this collection
+     */
+    object?: 'accounts' | 'contacts' | 'leads' | 'products'
+    /**
+     * only imports in this status
+     */
+    status?: 'queued' | 'running' | 'succeeded' | 'failed'
+  }
+  url: '/v1/imports'
+}
+
+export type ListImportsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListImportsError = ListImportsErrors[keyof ListImportsErrors]
+
+export type ListImportsResponses = {
+  /**
+   * A page of imports
+   */
+  200: {
+    data: Array<Import>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListImportsResponse =
+  ListImportsResponses[keyof ListImportsResponses]
+
+export type CreateImportData = {
+  body: {
+    /**
+     * the CSV (comma-separated, double quotes, first line the header; UTF-8, a BOM is allowed) or NDJSON (one JSON object per line) file
+     */
+    file: Blob | File
+    /**
+     * the collection the rows go to
+     */
+    object: 'accounts' | 'contacts' | 'leads' | 'products'
+    /**
+     * default: from the file name (.csv, .ndjson, .jsonl), else its content type
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * default create
+     */
+    mode?: 'create' | 'upsert'
+    /**
+     * upsert only: email for contacts and leads, sku for products, domain (the default) or name for accounts
+     */
+    upsertKey?: string
+    /**
+     * a JSON object, file column (or NDJSON key) → API field; an address part is `<field>.<part>` (`mailingAddress.city`). Columns not in the mapping are ignored. Default: every column is named after a field (an unknown column fails the import)
+     */
+    mapping?: string
+    /**
+     * true: validate and count every row, write nothing (default false)
+     */
+    dryRun?: 'true' | 'false'
+  }
+  path?: never
+  query?: never
+  url: '/v1/imports'
+}
+
+export type CreateImportErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type CreateImportError = CreateImportErrors[keyof CreateImportErrors]
+
+export type CreateImportResponses = {
+  /**
+   * The import, queued
+   */
+  202: Import
+}
+
+export type CreateImportResponse =
+  CreateImportResponses[keyof CreateImportResponses]
+
+export type GetImportData = {
+  body?: never
+  path: {
+    importId: string
+  }
+  query?: never
+  url: '/v1/imports/{importId}'
+}
+
+export type GetImportErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetImportError = GetImportErrors[keyof GetImportErrors]
+
+export type GetImportResponses = {
+  /**
+   * The import
+   */
+  200: Import
+}
+
+export type GetImportResponse = GetImportResponses[keyof GetImportResponses]
+
+export type ListImportErrorsData = {
+  body?: never
+  path: {
+    importId: string
+  }
+  query?: never
+  url: '/v1/imports/{importId}/errors'
+}
+
+export type ListImportErrorsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListImportErrorsError =
+  ListImportErrorsErrors[keyof ListImportErrorsErrors]
+
+export type ListImportErrorsResponses = {
+  /**
+   * rowNumber,reason,raw; CRLF line ends
+   */
+  200: string
+}
+
+export type ListImportErrorsResponse =
+  ListImportErrorsResponses[keyof ListImportErrorsResponses]
+
+export type GetLeadScoringRulesData = {
+  body?: never
+  path?: never
+  query?: never
+  url: '/v1/lead-scoring/rules'
+}
+
+export type GetLeadScoringRulesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetLeadScoringRulesError =
+  GetLeadScoringRulesErrors[keyof GetLeadScoringRulesErrors]
+
+export type GetLeadScoringRulesResponses = {
+  /**
+   * The rules in force
+   */
+  200: LeadScoringRules
+}
+
+export type GetLeadScoringRulesResponse =
+  GetLeadScoringRulesResponses[keyof GetLeadScoringRulesResponses]
+
+export type ReplaceLeadScoringRulesData = {
+  /**
+   * The whole rules document; it replaces the current one
+   */
+  body: {
+    /**
+     * a fit rule: a condition on the lead's own fields and its points
+     */
+    fit: Array<
+      | {
+          /**
+           * unique within the document; the breakdown names the rule by it
+           */
+          name: string
+          type: 'industry'
+          /**
+           * industries, compared with the lead's whole industry ignoring case
+           */
+          anyOf: Array<string>
+          /**
+           * added to the score when the rule matches; may be negative
+           */
+          points: number
+        }
+      | {
+          /**
+           * unique within the document; the breakdown names the rule by it
+           */
+          name: string
+          type: 'title_contains'
+          /**
+           * words or phrases looked for anywhere in the title, ignoring case
+           */
+          anyOf: Array<string>
+          /**
+           * added to the score when the rule matches; may be negative
+           */
+          points: number
+        }
+      | {
+          /**
+           * unique within the document; the breakdown names the rule by it
+           */
+          name: string
+          type: 'source'
+          /**
+           * lead sources
+           */
+          anyOf: Array<
+            | 'web'
+            | 'email'
+            | 'call'
+            | 'campaign'
+            | 'partner'
+            | 'referral'
+            | 'event'
+            | 'advertisement'
+            | 'existing_customer'
+            | 'other'
+          >
+          /**
+           * added to the score when the rule matches; may be negative
+           */
+          points: number
+        }
+      | {
+          /**
+           * unique within the document; the breakdown names the rule by it
+           */
+          name: string
+          type: 'company_size'
+          min?: number | null
+          max?: number | null
+          /**
+           * added to the score when the rule matches; may be negative
+           */
+          points: number
+        }
+      | {
+          /**
+           * unique within the document; the breakdown names the rule by it
+           */
+          name: string
+          type: 'estimated_amount'
+          /**
+           * non-negative decimal amount, at most two fraction digits
+           */
+          min?: string | null
+          /**
+           * non-negative decimal amount, at most two fraction digits
+           */
+          max?: string | null
+          /**
+           * added to the score when the rule matches; may be negative
+           */
+          points: number
+        }
+      | {
+          /**
+           * unique within the document; the breakdown names the rule by it
+           */
+          name: string
+          type: 'email_domain'
+          /**
+           * true: gmail.com and the like; false: any other domain. A lead without email matches neither
+           */
+          freeMail: boolean
+          /**
+           * added to the score when the rule matches; may be negative
+           */
+          points: number
+        }
+    >
+    /**
+     * points for campaign engagement, decaying with age
+     */
+    engagement: {
+      /**
+       * points of each open (openedAt) of one of the lead's campaign memberships, before decay
+       */
+      openedPoints: number
+      /**
+       * points of each click (clickedAt) of one of the lead's campaign memberships, before decay
+       */
+      clickedPoints: number
+      /**
+       * points of each response (respondedAt) of one of the lead's campaign memberships, before decay
+       */
+      respondedPoints: number
+      /**
+       * days after which an event is worth half its points; null: no decay
+       */
+      halfLifeDays?: number | null
+      /**
+       * the most that engagement adds to a score, after decay
+       */
+      maxPoints: number
+    }
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path?: never
+  query?: never
+  url: '/v1/lead-scoring/rules'
+}
+
+export type ReplaceLeadScoringRulesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ReplaceLeadScoringRulesError =
+  ReplaceLeadScoringRulesErrors[keyof ReplaceLeadScoringRulesErrors]
+
+export type ReplaceLeadScoringRulesResponses = {
+  /**
+   * The rules now in force and their rescore
+   */
+  200: LeadScoringRulesChange
+}
+
+export type ReplaceLeadScoringRulesResponse =
+  ReplaceLeadScoringRulesResponses[keyof ReplaceLeadScoringRulesResponses]
+
+export type GetLeadScoreData = {
+  body?: never
+  path: {
+    leadId: string
+  }
+  query?: never
+  url: '/v1/leads/{leadId}/score'
+}
+
+export type GetLeadScoreErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetLeadScoreError = GetLeadScoreErrors[keyof GetLeadScoreErrors]
+
+export type GetLeadScoreResponses = {
+  /**
+   * The lead's score
+   */
+  200: LeadScore
+}
+
+export type GetLeadScoreResponse =
+  GetLeadScoreResponses[keyof GetLeadScoreResponses]
+
+export type RescoreLeadsData = {
+  body?: never
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path?: never
+  query?: never
+  url: '/v1/leads/rescore'
+}
+
+export type RescoreLeadsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type RescoreLeadsError = RescoreLeadsErrors[keyof RescoreLeadsErrors]
+
+export type RescoreLeadsResponses = {
+  /**
+   * The rescore job
+   */
+  202: Job
+}
+
+export type RescoreLeadsResponse =
+  RescoreLeadsResponses[keyof RescoreLeadsResponses]
+
+export type ListImportSchedulesData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * page size, at most 200
+     */
+    limit?: number
+    /**
+     * the nextCursor of the previous page
+     */
+    cursor?: string
+    /**
+     * comma list of createdAt, updatedAt, name, lastRunAt; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in the name
+     */
+    q?: string
+    isActive?: boolean
+    /**
+     * one or more of accounts, contacts, leads, products, comma-separated
+     */
+    object?: string
+    /**
+     * one or more of folder, url, comma-separated
+     */
+    sourceType?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * lastRunAt at or after
+     */
+    lastRunAtFrom?: string
+    /**
+     * lastRunAt at or before
+     */
+    lastRunAtTo?: string
+  }
+  url: '/v1/import-schedules'
+}
+
+export type ListImportSchedulesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ListImportSchedulesError =
+  ListImportSchedulesErrors[keyof ListImportSchedulesErrors]
+
+export type ListImportSchedulesResponses = {
+  /**
+   * A page of import schedules
+   */
+  200: {
+    data: Array<ImportSchedule>
+    /**
+     * pass back as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null
+  }
+}
+
+export type ListImportSchedulesResponse =
+  ListImportSchedulesResponses[keyof ListImportSchedulesResponses]
+
+export type CreateImportScheduleData = {
+  body: {
+    name: string
+    /**
+     * when to run: 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first); names (MON, JAN), ranges, lists, steps, L and # work; no macros (@daily) or H; never more often than once a minute
+     */
+    cron: string
+    /**
+     * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
+     */
+    source:
+      | {
+          type: 'folder'
+          /**
+           * the file name pattern: `*` any characters, `?` one
+           */
+          pattern: string
+        }
+      | {
+          type: 'url'
+          /**
+           * an https URL, without credentials
+           */
+          url: string
+        }
+    /**
+     * the collection the rows go to
+     */
+    object: 'accounts' | 'contacts' | 'leads' | 'products'
+    /**
+     * IANA time zone the cron expression is read in, stored under its canonical name; default UTC
+     */
+    timezone?: string
+    /**
+     * csv (with a header row) or ndjson; default csv
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * create: every row is a new record; upsert: a row matching `upsertKey` updates that record; default create
+     */
+    mode?: 'create' | 'upsert'
+    /**
+     * default true; an inactive schedule runs only when asked to
+     */
+    isActive?: boolean
+    /**
+     * upsert only: email for contacts and leads, sku for products, domain or name for accounts; defaults to the first of these. Null with mode create.
+     */
+    upsertKey?: 'domain' | 'name' | 'email' | 'sku' | null
+    /**
+     * file column (CSV header or NDJSON property) → field of `object` (or a part of one, such as `billingAddress.city`); null: columns are named as the fields
+     */
+    mapping?: {
+      [key: string]: string
+    } | null
+  }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path?: never
+  query?: never
+  url: '/v1/import-schedules'
+}
+
+export type CreateImportScheduleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * The schedule cannot run (CRM_IMPORT_SCHEDULE_INVALID): a cron expression that does not parse or fires more than once a minute, an unknown time zone, a bad pattern or URL, an upsert key or mapping that does not fit the object; `errors` points at each. Or an Idempotency-Key reused with another body.
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type CreateImportScheduleError =
+  CreateImportScheduleErrors[keyof CreateImportScheduleErrors]
+
+export type CreateImportScheduleResponses = {
+  /**
+   * The new import schedule
+   */
+  201: ImportSchedule
+}
+
+export type CreateImportScheduleResponse =
+  CreateImportScheduleResponses[keyof CreateImportScheduleResponses]
+
+export type DeleteImportScheduleData = {
+  body?: never
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    importScheduleId: string
+  }
+  query?: never
+  url: '/v1/import-schedules/{importScheduleId}'
+}
+
+export type DeleteImportScheduleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type DeleteImportScheduleError =
+  DeleteImportScheduleErrors[keyof DeleteImportScheduleErrors]
+
+export type DeleteImportScheduleResponses = {
+  /**
+   * Done; no body
+   */
+  204: void
+}
+
+export type DeleteImportScheduleResponse =
+  DeleteImportScheduleResponses[keyof DeleteImportScheduleResponses]
+
+export type GetImportScheduleData = {
+  body?: never
+  path: {
+    importScheduleId: string
+  }
+  query?: never
+  url: '/v1/import-schedules/{importScheduleId}'
+}
+
+export type GetImportScheduleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type GetImportScheduleError =
+  GetImportScheduleErrors[keyof GetImportScheduleErrors]
+
+export type GetImportScheduleResponses = {
+  /**
+   * The import schedule
+   */
+  200: ImportSchedule
+}
+
+export type GetImportScheduleResponse =
+  GetImportScheduleResponses[keyof GetImportScheduleResponses]
+
+export type UpdateImportScheduleData = {
+  body: {
+    name?: string
+    /**
+     * when to run: 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first); names (MON, JAN), ranges, lists, steps, L and # work; no macros (@daily) or H; never more often than once a minute
+     */
+    cron?: string
+    /**
+     * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
+     */
+    source?:
+      | {
+          type: 'folder'
+          /**
+           * the file name pattern: `*` any characters, `?` one
+           */
+          pattern: string
+        }
+      | {
+          type: 'url'
+          /**
+           * an https URL, without credentials
+           */
+          url: string
+        }
+    /**
+     * the collection the rows go to
+     */
+    object?: 'accounts' | 'contacts' | 'leads' | 'products'
+    /**
+     * IANA time zone the cron expression is read in, stored under its canonical name; default UTC
+     */
+    timezone?: string
+    /**
+     * csv (with a header row) or ndjson; default csv
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * create: every row is a new record; upsert: a row matching `upsertKey` updates that record; default create
+     */
+    mode?: 'create' | 'upsert'
+    /**
+     * default true; an inactive schedule runs only when asked to
+     */
+    isActive?: boolean
+    /**
+     * upsert only: email for contacts and leads, sku for products, domain or name for accounts; defaults to the first of these. Null with mode create.
+     */
+    upsertKey?: 'domain' | 'name' | 'email' | 'sku' | null
+    /**
+     * file column (CSV header or NDJSON property) → field of `object` (or a part of one, such as `billingAddress.city`); null: columns are named as the fields
+     */
+    mapping?: {
+      [key: string]: string
+    } | null
+  }
+  headers?: {
+    /**
+     * an ETag from a previous read; a stale one answers 412
+     */
+    'if-match'?: string
+  }
+  path: {
+    importScheduleId: string
+  }
+  query?: never
+  url: '/v1/import-schedules/{importScheduleId}'
+}
+
+export type UpdateImportScheduleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * If-Match does not match the record's current ETag; nothing was changed
+   */
+  412: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * The schedule cannot run (CRM_IMPORT_SCHEDULE_INVALID): a cron expression that does not parse or fires more than once a minute, an unknown time zone, a bad pattern or URL, an upsert key or mapping that does not fit the object; `errors` points at each. Or an Idempotency-Key reused with another body.
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UpdateImportScheduleError =
+  UpdateImportScheduleErrors[keyof UpdateImportScheduleErrors]
+
+export type UpdateImportScheduleResponses = {
+  /**
+   * The updated import schedule
+   */
+  200: ImportSchedule
+}
+
+export type UpdateImportScheduleResponse =
+  UpdateImportScheduleResponses[keyof UpdateImportScheduleResponses]
+
+export type RunImportScheduleData = {
+  body?: never
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
+  path: {
+    importScheduleId: string
+  }
+  query?: never
+  url: '/v1/import-schedules/{importScheduleId}/run'
+}
+
+export type RunImportScheduleErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * No such record in the caller's workspace
+   */
+  404: Problem
+  /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type RunImportScheduleError =
+  RunImportScheduleErrors[keyof RunImportScheduleErrors]
+
+export type RunImportScheduleResponses = {
+  /**
+   * The run is queued
+   */
+  202: Job
+}
+
+export type RunImportScheduleResponse =
+  RunImportScheduleResponses[keyof RunImportScheduleResponses]
+
+export type TrackEmailOpenData = {
+  body?: never
+  path: {
+    /**
+     * the signed token of the link, as the message carries it
+     */
+    token: string
+  }
+  query?: never
+  url: '/v1/tracking/open/{token}'
+}
+
+export type TrackEmailOpenErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * The link is not valid: forged, altered, cut short, or of another kind
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type TrackEmailOpenError =
+  TrackEmailOpenErrors[keyof TrackEmailOpenErrors]
+
+export type TrackEmailOpenResponses = {
+  /**
+   * A 1×1 transparent GIF
+   */
+  200: Blob | File
+}
+
+export type TrackEmailOpenResponse =
+  TrackEmailOpenResponses[keyof TrackEmailOpenResponses]
+
+export type TrackLinkClickData = {
+  body?: never
+  path: {
+    /**
+     * the signed token of the link, as the message carries it
+     */
+    token: string
+  }
+  query?: {
+    /**
+     * the target, exactly as the message carries it; the token is signed for this URL and no other
+     */
+    url?: string
+  }
+  url: '/v1/tracking/click/{token}'
+}
+
+export type TrackLinkClickErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * The link is not valid: forged, altered, cut short, or of another kind
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type TrackLinkClickError =
+  TrackLinkClickErrors[keyof TrackLinkClickErrors]
+
+export type UnsubscribeByLinkData = {
+  body?: never
+  path: {
+    /**
+     * the signed token of the link, as the message carries it
+     */
+    token: string
+  }
+  query?: never
+  url: '/v1/unsubscribe/{token}'
+}
+
+export type UnsubscribeByLinkErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * The link is not valid: forged, altered, cut short, or of another kind
+   */
+  404: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UnsubscribeByLinkError =
+  UnsubscribeByLinkErrors[keyof UnsubscribeByLinkErrors]
+
+export type UnsubscribeByLinkResponses = {
+  /**
+   * A small page that confirms the unsubscribe
+   */
+  200: string
+}
+
+export type UnsubscribeByLinkResponse =
+  UnsubscribeByLinkResponses[keyof UnsubscribeByLinkResponses]
+
+export type UnsubscribeOneClickData = {
+  /**
+   * RFC 8058 one-click unsubscribe, as mailbox providers send it
+   */
+  body: {
+    'List-Unsubscribe': 'One-Click'
+  }
+  path: {
+    /**
+     * the signed token of the link, as the message carries it
+     */
+    token: string
+  }
+  query?: never
+  url: '/v1/unsubscribe/{token}'
+}
+
+export type UnsubscribeOneClickErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * The link is not valid: forged, altered, cut short, or of another kind
+   */
+  404: Problem
+  /**
+   * The body is larger than the limit
+   */
+  413: Problem
+  /**
+   * The body is not application/json
+   */
+  415: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type UnsubscribeOneClickError =
+  UnsubscribeOneClickErrors[keyof UnsubscribeOneClickErrors]
+
+export type UnsubscribeOneClickResponses = {
+  /**
+   * A small page that confirms the unsubscribe
+   */
+  200: string
+}
+
+export type UnsubscribeOneClickResponse =
+  UnsubscribeOneClickResponses[keyof UnsubscribeOneClickResponses]
+
 export type ListAccountContactsData = {
   body?: never
   path: {
@@ -10127,6 +12156,769 @@ export type SearchCampaignsResponses = {
 
 export type SearchCampaignsResponse =
   SearchCampaignsResponses[keyof SearchCampaignsResponses]
+
+export type ExportAccountsData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, name, annualRevenue, numberOfEmployees; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name, domain or email
+     */
+    q?: string
+    /**
+     * one or more of prospect, customer, partner, reseller, investor, vendor, competitor, other, comma-separated
+     */
+    type?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    industry?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    domain?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    parentAccountId?: string
+    /**
+     * annualRevenue at least
+     */
+    annualRevenueMin?: string
+    /**
+     * annualRevenue at most
+     */
+    annualRevenueMax?: string
+    /**
+     * numberOfEmployees at least
+     */
+    numberOfEmployeesMin?: number
+    /**
+     * numberOfEmployees at most
+     */
+    numberOfEmployeesMax?: number
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/accounts/export'
+}
+
+export type ExportAccountsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportAccountsError =
+  ExportAccountsErrors[keyof ExportAccountsErrors]
+
+export type ExportAccountsResponses = {
+  /**
+   * a header row, then one row per account
+   */
+  200: string
+}
+
+export type ExportAccountsResponse =
+  ExportAccountsResponses[keyof ExportAccountsResponses]
+
+export type ExportContactsData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, lastName, firstName, email; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in first name, last name or email
+     */
+    q?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    email?: string
+    /**
+     * one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+     */
+    leadSource?: string
+    doNotCall?: boolean
+    emailOptOut?: boolean
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/contacts/export'
+}
+
+export type ExportContactsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportContactsError =
+  ExportContactsErrors[keyof ExportContactsErrors]
+
+export type ExportContactsResponses = {
+  /**
+   * a header row, then one row per contact
+   */
+  200: string
+}
+
+export type ExportContactsResponse =
+  ExportContactsResponses[keyof ExportContactsResponses]
+
+export type ExportLeadsData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, lastName, company, score, estimatedAmount; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in first name, last name, email or company
+     */
+    q?: string
+    /**
+     * one or more of open, contacted, qualified, unqualified, converted, comma-separated
+     */
+    status?: string
+    /**
+     * one or more of web, email, call, campaign, partner, referral, event, advertisement, existing_customer, other, comma-separated
+     */
+    source?: string
+    /**
+     * one or more of hot, warm, cold, comma-separated
+     */
+    rating?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    campaignId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    email?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    company?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    industry?: string
+    /**
+     * score at least
+     */
+    scoreMin?: number
+    /**
+     * score at most
+     */
+    scoreMax?: number
+    /**
+     * estimatedAmount at least
+     */
+    estimatedAmountMin?: string
+    /**
+     * estimatedAmount at most
+     */
+    estimatedAmountMax?: string
+    doNotCall?: boolean
+    emailOptOut?: boolean
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/leads/export'
+}
+
+export type ExportLeadsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportLeadsError = ExportLeadsErrors[keyof ExportLeadsErrors]
+
+export type ExportLeadsResponses = {
+  /**
+   * a header row, then one row per lead
+   */
+  200: string
+}
+
+export type ExportLeadsResponse =
+  ExportLeadsResponses[keyof ExportLeadsResponses]
+
+export type ExportOpportunitiesData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, name, amount, closeDate, probability; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name
+     */
+    q?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    stage?: string
+    isClosed?: boolean
+    isWon?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    campaignId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    leadId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * one or more of new_business, existing_business, renewal, comma-separated
+     */
+    type?: string
+    /**
+     * amount at least
+     */
+    amountMin?: string
+    /**
+     * amount at most
+     */
+    amountMax?: string
+    /**
+     * probability at least
+     */
+    probabilityMin?: number
+    /**
+     * probability at most
+     */
+    probabilityMax?: number
+    /**
+     * closeDate on or after
+     */
+    closeDateFrom?: string
+    /**
+     * closeDate on or before
+     */
+    closeDateTo?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/opportunities/export'
+}
+
+export type ExportOpportunitiesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportOpportunitiesError =
+  ExportOpportunitiesErrors[keyof ExportOpportunitiesErrors]
+
+export type ExportOpportunitiesResponses = {
+  /**
+   * a header row, then one row per opportunity
+   */
+  200: string
+}
+
+export type ExportOpportunitiesResponse =
+  ExportOpportunitiesResponses[keyof ExportOpportunitiesResponses]
+
+export type ExportProductsData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, name, sku, unitPrice; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name, SKU or description
+     */
+    q?: string
+    isActive?: boolean
+    isTaxable?: boolean
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    category?: string
+    /**
+     * equals, ignoring case; several values comma-separated
+     */
+    sku?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    vendorAccountId?: string
+    /**
+     * unitPrice at least
+     */
+    unitPriceMin?: string
+    /**
+     * unitPrice at most
+     */
+    unitPriceMax?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/products/export'
+}
+
+export type ExportProductsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportProductsError =
+  ExportProductsErrors[keyof ExportProductsErrors]
+
+export type ExportProductsResponses = {
+  /**
+   * a header row, then one row per product
+   */
+  200: string
+}
+
+export type ExportProductsResponse =
+  ExportProductsResponses[keyof ExportProductsResponses]
+
+export type ExportCasesData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, number, firstResponseDueAt, resolutionDueAt; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in subject or description
+     */
+    q?: string
+    /**
+     * one or more of new, assigned, in_progress, pending_customer, escalated, resolved, closed, rejected, duplicate, comma-separated
+     */
+    status?: string
+    /**
+     * one or more of low, normal, high, urgent, comma-separated
+     */
+    priority?: string
+    /**
+     * one or more of question, incident, problem, feature_request, other, comma-separated
+     */
+    type?: string
+    /**
+     * one or more of email, phone, web, chat, other, comma-separated
+     */
+    origin?: string
+    isClosed?: boolean
+    /**
+     * true: new, assigned, in_progress, pending_customer or escalated; false: resolved, closed, rejected or duplicate
+     */
+    isOpen?: boolean
+    /**
+     * true: open and past resolutionDueAt, or without a first response and past firstResponseDueAt; false: every other case
+     */
+    isOverdue?: boolean
+    /**
+     * one or more ids, comma-separated
+     */
+    accountId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    contactId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    productId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/cases/export'
+}
+
+export type ExportCasesErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportCasesError = ExportCasesErrors[keyof ExportCasesErrors]
+
+export type ExportCasesResponses = {
+  /**
+   * a header row, then one row per case
+   */
+  200: string
+}
+
+export type ExportCasesResponse =
+  ExportCasesResponses[keyof ExportCasesResponses]
+
+export type ExportCampaignsData = {
+  body?: never
+  path?: never
+  query?: {
+    /**
+     * comma list of createdAt, updatedAt, name, startDate, endDate, budget; '-' for descending; default -createdAt
+     */
+    sort?: string
+    /**
+     * words to find in name or description
+     */
+    q?: string
+    /**
+     * one or more of email, newsletter, blog, advertisement, social, web, event, webinar, direct_mail, telemarketing, other, comma-separated
+     */
+    type?: string
+    /**
+     * one or more of planned, active, paused, completed, aborted, comma-separated
+     */
+    status?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    ownerId?: string
+    /**
+     * one or more ids, comma-separated
+     */
+    parentCampaignId?: string
+    /**
+     * startDate on or after
+     */
+    startDateFrom?: string
+    /**
+     * startDate on or before
+     */
+    startDateTo?: string
+    /**
+     * endDate on or after
+     */
+    endDateFrom?: string
+    /**
+     * endDate on or before
+     */
+    endDateTo?: string
+    /**
+     * budget at least
+     */
+    budgetMin?: string
+    /**
+     * budget at most
+     */
+    budgetMax?: string
+    /**
+     * createdAt at or after
+     */
+    createdAtFrom?: string
+    /**
+     * createdAt at or before
+     */
+    createdAtTo?: string
+    /**
+     * updatedAt at or after
+     */
+    updatedAtFrom?: string
+    /**
+     * updatedAt at or before
+     */
+    updatedAtTo?: string
+    /**
+     * csv (the default) or ndjson
+     */
+    format?: 'csv' | 'ndjson'
+    /**
+     * CSV only (ignored for NDJSON): start the file with a UTF-8 byte order mark, which some spreadsheets need to read UTF-8
+     */
+    bom?: boolean
+  }
+  url: '/v1/campaigns/export'
+}
+
+export type ExportCampaignsErrors = {
+  /**
+   * The request is malformed or fails validation; `errors` points at each problem
+   */
+  400: Problem
+  /**
+   * Missing, malformed, expired or revoked credentials
+   */
+  401: Problem
+  /**
+   * The caller's role does not allow this action
+   */
+  403: Problem
+  /**
+   * An unexpected error; the body reveals nothing more than the request id
+   */
+  500: Problem
+}
+
+export type ExportCampaignsError =
+  ExportCampaignsErrors[keyof ExportCampaignsErrors]
+
+export type ExportCampaignsResponses = {
+  /**
+   * a header row, then one row per campaign
+   */
+  200: string
+}
+
+export type ExportCampaignsResponse =
+  ExportCampaignsResponses[keyof ExportCampaignsResponses]
 
 export type GetPipelineReportData = {
   body?: never

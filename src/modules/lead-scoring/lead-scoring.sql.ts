@@ -118,6 +118,10 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
 
 // Each entry's fixed part is one jsonb parameter, parsed once per
 // statement; only engagement's points and counts are built per lead.
+// TODO(#4): writing the whole breakdown with every score makes a full
+// rescore about 0.4 times as fast as a chunked UPDATE of the score alone
+// (the benchmark's target is 0.5); storing which rules matched, expanded
+// on read from the rules version that scored the lead, would close it.
 const json = (value: Record<string, unknown>) => sql`${JSON.stringify(value)}::jsonb`
 
 function fitEntry (rule: FitRule, match: SQL): SQL {
