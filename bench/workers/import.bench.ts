@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { once } from 'node:events'
 import { from as copyFrom } from 'pg-copy-streams'
 import { startImport, storeImportFile } from '../../src/modules/imports/imports.start.js'
-import { type BenchContext, integerEnv, openBench, printLines, waitForJob, withMemory } from './workers.setup.js'
+import { type BenchContext, integerEnv, openBench, printLines, timed, waitForJob } from './workers.setup.js'
 
 /**
  * `npm run bench:import`: an import of BENCH_ROWS contacts (default
@@ -84,13 +84,6 @@ async function ours (ctx: BenchContext, file: string): Promise<number> {
   return result.rowsCreated ?? row.rows_created
 }
 
-async function timed (fn: () => Promise<number>) {
-  const started = process.hrtime.bigint()
-  const measured = await withMemory(fn)
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  return { rows: measured.value, perSecond: measured.value / seconds, seconds, heapMb: measured.peakHeapMb }
-}
-
 async function main () {
   const dir = await mkdtemp(join(tmpdir(), 'crm-bench-import-'))
   const ctx = await openBench('import', { DATA_DIR: dir, IMPORT_MAX_BYTES: String(10 * 2 ** 30) })
@@ -122,7 +115,7 @@ async function main () {
     const s = await timed(() => ours(ctx, files.small))
     process.stdout.write(`  ours, 1/10     ${Math.round(s.perSecond)} rows/s (${s.seconds.toFixed(1)} s, ` +
       `peak heap ${s.heapMb.toFixed(0)} MB)\n`)
-    if (o.rows !== ROWS) throw new Error(`ours created ${o.rows} contacts of ${ROWS}`)
+    if (o.count !== ROWS) throw new Error(`ours created ${o.count} contacts of ${ROWS}`)
     printLines([{
       name: `import ${ROWS.toLocaleString('en-US')} contacts`,
       units: 'rows/s; baseline: plain COPY into contacts',

@@ -1,5 +1,5 @@
 import { FREE_MAIL } from '../../src/modules/leads/conversion/lead-conversion.matching.js'
-import { type BenchContext, integerEnv, openBench, printLines, waitForJob, withMemory } from './workers.setup.js'
+import { type BenchContext, integerEnv, openBench, printLines, timed, waitForJob } from './workers.setup.js'
 
 /**
  * `npm run bench:rescore`: a full rescore of BENCH_ROWS leads (default
@@ -125,13 +125,6 @@ async function ours (ctx: BenchContext): Promise<number> {
   return result.scored
 }
 
-async function timed (fn: () => Promise<number>) {
-  const started = process.hrtime.bigint()
-  const measured = await withMemory(fn)
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  return { rows: measured.value, perSecond: measured.value / seconds, seconds, heapMb: measured.peakHeapMb }
-}
-
 async function main () {
   const ctx = await openBench('rescore')
   try {
@@ -151,7 +144,7 @@ async function main () {
       const o = await timed(() => ours(ctx))
       process.stdout.write(`  round ${round} ours     ${Math.round(o.perSecond)} leads/s (${o.seconds.toFixed(1)} s, ` +
         `peak heap ${o.heapMb.toFixed(0)} MB)\n`)
-      if (o.rows !== b.rows) throw new Error(`ours scored ${o.rows} leads, the baseline ${b.rows}`)
+      if (o.count !== b.count) throw new Error(`ours scored ${o.count} leads, the baseline ${b.count}`)
       const ourScores = await scoresDigest(ctx)
       if (ourScores !== baselineScores) throw new Error('ours and the baseline wrote different scores')
       baseline.push(b.perSecond)

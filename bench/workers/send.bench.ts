@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer'
 import { startSmtpSink } from '../../test/fixtures/smtp-sink.js'
-import { type BenchContext, integerEnv, openBench, printLines, waitForJob, withMemory } from './workers.setup.js'
+import { type BenchContext, integerEnv, openBench, printLines, timed, waitForJob } from './workers.setup.js'
 
 /**
  * `npm run bench:send`: a campaign send to BENCH_ROWS members (default
@@ -84,13 +84,6 @@ async function baseline (url: string, rows: number): Promise<number> {
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
   transport.close()
   return sent
-}
-
-async function timed (fn: () => Promise<number>) {
-  const started = process.hrtime.bigint()
-  const measured = await withMemory(fn)
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  return { count: measured.value, perSecond: measured.value / seconds, seconds, heapMb: measured.peakHeapMb }
 }
 
 async function main () {

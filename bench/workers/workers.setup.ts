@@ -124,6 +124,14 @@ export async function withMemory<T> (fn: () => Promise<T>): Promise<{ value: T, 
   }
 }
 
+/** Runs `fn` (which answers how many items it handled) and measures its rate and peak heap. */
+export async function timed (fn: () => Promise<number>) {
+  const started = process.hrtime.bigint()
+  const measured = await withMemory(fn)
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  return { count: measured.value, perSecond: measured.value / seconds, seconds, heapMb: measured.peakHeapMb }
+}
+
 /** Polls the job row until it finishes; throws if it failed. */
 export async function waitForJob (ctx: BenchContext, jobId: string, timeoutMs = 60 * 60_000): Promise<unknown> {
   const deadline = Date.now() + timeoutMs

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { request } from 'node:https'
 import { isIP } from 'node:net'
-import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { rootCertificates } from 'node:tls'
+import { ByteMeter } from '../streams/byte-meter.js'
 import type { AddressPolicy } from './address-policy.js'
 import { DownloadError } from './net.errors.js'
 import { bareHost, pinnedLookup, resolveAllowedAddress, urlRefusal } from './safe-lookup.js'
@@ -148,18 +147,9 @@ async function save (
   maxBytes: number,
   signal: AbortSignal
 ): Promise<{ size: number, checksum: string }> {
-  const hash = createHash('sha256')
-  let size = 0
-  const meter = new Transform({
-    transform (chunk: Buffer, _encoding, callback) {
-      size += chunk.length
-      if (size > maxBytes) return callback(tooLarge(maxBytes))
-      hash.update(chunk)
-      callback(null, chunk)
-    }
-  })
+  const meter = new ByteMeter(maxBytes, () => tooLarge(maxBytes))
   await pipeline(response, meter, createWriteStream(destination, { flags: 'wx' }), { signal })
-  return { size, checksum: hash.digest('hex') }
+  return { size: meter.size, checksum: meter.checksum() }
 }
 
 const tooLarge = (maxBytes: number) =>

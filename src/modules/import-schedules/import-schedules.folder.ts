@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { constants, createWriteStream, type Dirent } from 'node:fs'
 import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Config } from '../../config.js'
+import { ByteMeter } from '../../lib/streams/byte-meter.js'
 import { matchesPattern } from './import-schedules.pattern.js'
 
 /**
@@ -132,18 +132,9 @@ async function hashedCopy (
   destination: string,
   maxBytes: number
 ): Promise<{ size: number, checksum: string }> {
-  const hash = createHash('sha256')
-  let size = 0
-  const meter = new Transform({
-    transform (chunk: Buffer, _encoding, callback) {
-      size += chunk.length
-      // The file may grow while it is read.
-      if (size > maxBytes) return callback(new FolderFileError(`is larger than the limit of ${maxBytes} bytes`))
-      hash.update(chunk)
-      callback(null, chunk)
-    }
-  })
+  // The file may grow while it is read: the limit holds for what is read.
+  const meter = new ByteMeter(maxBytes, () => new FolderFileError(`is larger than the limit of ${maxBytes} bytes`))
   const source = handle.createReadStream({ autoClose: false, start: 0 })
   await pipeline(source, meter, createWriteStream(destination, { flags: 'wx' }))
-  return { size, checksum: hash.digest('hex') }
+  return { size: meter.size, checksum: meter.checksum() }
 }

@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Config } from '../../config.js'
+import { ByteMeter } from '../../lib/streams/byte-meter.js'
 import { ImportFileTooLargeError } from './imports.errors.js'
 
 /**
@@ -22,25 +22,6 @@ export interface StoredImportFile {
   checksum: string
 }
 
-/** Counts and hashes the bytes that pass, and stops the stream past `maxBytes`. */
-class Measure extends Transform {
-  readonly hash = createHash('sha256')
-  size = 0
-  constructor (private readonly maxBytes: number) {
-    super()
-  }
-
-  override _transform (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    this.size += chunk.length
-    if (this.size > this.maxBytes) {
-      callback(new ImportFileTooLargeError(`the file is larger than ${this.maxBytes} bytes`))
-      return
-    }
-    this.hash.update(chunk)
-    callback(null, chunk)
-  }
-}
-
 /**
  * Streams `source` to a new file under the import folder while computing
  * its size and sha256; the file is never held in memory. Past
@@ -55,14 +36,15 @@ export async function storeImportFile (
   const dir = importFilesDir(config)
   await mkdir(dir, { recursive: true })
   const filePath = join(dir, `${randomUUID()}.upload`)
-  const measure = new Measure(options.maxBytes ?? config.IMPORT_MAX_BYTES)
+  const maxBytes = options.maxBytes ?? config.IMPORT_MAX_BYTES
+  const measure = new ByteMeter(maxBytes, () => new ImportFileTooLargeError(`the file is larger than ${maxBytes} bytes`))
   try {
     await pipeline(source, measure, createWriteStream(filePath, { flags: 'wx' }))
   } catch (err) {
     await rm(filePath, { force: true })
     throw err
   }
-  return { filePath, fileSize: measure.size, checksum: measure.hash.digest('hex') }
+  return { filePath, fileSize: measure.size, checksum: measure.checksum() }
 }
 
 /**
