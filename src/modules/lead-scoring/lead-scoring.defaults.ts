@@ -23,6 +23,11 @@ export const DEFAULT_RULES_VERSION = 0
  * that decides, a warm source, a company of some size and a real budget
  * make a lead; a free-mail address costs a little; campaign engagement adds
  * up to 40 points, halving every 30 days.
+ *
+ * They are version 0 of every workspace, and leads scored with them are
+ * explained against them (lead-scoring.facts.ts): changing them changes
+ * those leads' breakdowns too, so a change of the defaults needs its own
+ * version number and a rescore.
  */
 export const DEFAULT_RULES: ScoringRules = {
   fit: [

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { type JobContext, type JobDefinition } from '../../jobs/registry.js'
+import type { JobContext, JobDefinition } from '../../jobs/registry.js'
 import { ShutdownError } from '../../jobs/shutdown.js'
 import { markJobProgress } from '../jobs/jobs.status.js'
 import {

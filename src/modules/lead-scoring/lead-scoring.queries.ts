@@ -6,7 +6,7 @@ import { workspaces } from '../workspaces/workspaces.table.js'
 import { DEFAULT_RULES, DEFAULT_RULES_VERSION } from './lead-scoring.defaults.js'
 import type { LeadScoringRules, ScoringRules } from './lead-scoring.schemas.js'
 import { type LeadSelector, type ScoringTarget, scoreStatement } from './lead-scoring.sql.js'
-import { leadScoringRules } from './lead-scoring.table.js'
+import { leadScoringRules, leadScoringRuleVersions } from './lead-scoring.table.js'
 
 /** The workspace's rules, or the defaults (version 0) when it has set none. */
 export async function getScoringRules (
@@ -33,8 +33,9 @@ export async function getScoringRules (
 
 /**
  * Stores the document as the workspace's rules with the next version (1
- * for the first). The caller holds the row lock when there is a row
- * (getScoringRules with forUpdate) and checked that something changed.
+ * for the first), and keeps it in the version history that leads' score
+ * facts are read against. The caller holds the row lock when there is a
+ * row (getScoringRules with forUpdate) and checked that something changed.
  */
 export async function saveScoringRules (
   tx: Executor,
@@ -56,6 +57,9 @@ export async function saveScoringRules (
     })
     .returning()
   const saved = row as typeof leadScoringRules.$inferSelect
+  await tx
+    .insert(leadScoringRuleVersions)
+    .values({ workspaceId, version: saved.version, rules, createdBy: userId })
   return {
     version: saved.version,
     isDefault: false,
@@ -95,12 +99,27 @@ export async function getLeadScoreRow (db: Executor, workspaceId: string, leadId
       id: leads.id,
       score: leads.score,
       scoredAt: leads.scoredAt,
+      scoreFacts: leads.scoreFacts,
       scoreBreakdown: leads.scoreBreakdown,
       scoreRulesVersion: leads.scoreRulesVersion
     })
     .from(leads)
     .where(and(eq(leads.workspaceId, workspaceId), eq(leads.id, leadId), isNull(leads.deletedAt)))
   return row
+}
+
+/** The rules of one version of the workspace's history (version 0: the defaults), or undefined. */
+export async function getRulesOfVersion (
+  db: Executor,
+  workspaceId: string,
+  version: number
+): Promise<ScoringRules | undefined> {
+  if (version === DEFAULT_RULES_VERSION) return DEFAULT_RULES
+  const [row] = await db
+    .select({ rules: leadScoringRuleVersions.rules })
+    .from(leadScoringRuleVersions)
+    .where(and(eq(leadScoringRuleVersions.workspaceId, workspaceId), eq(leadScoringRuleVersions.version, version)))
+  return row?.rules as ScoringRules | undefined
 }
 
 /** The next page of workspaces by id that have a lead scoring looks at (the nightly rescore). */

@@ -34,10 +34,9 @@ import {
   LeadScoringRulesRefSchema,
   LeadScoringRulesSchema,
   type ReplaceScoringRulesBody,
-  ReplaceScoringRulesBodySchema,
-  type ScoreEntry
+  ReplaceScoringRulesBodySchema
 } from './lead-scoring.schemas.js'
-import { replaceScoringRules, startWorkspaceRescore } from './lead-scoring.service.js'
+import { leadBreakdown, replaceScoringRules, startWorkspaceRescore } from './lead-scoring.service.js'
 import './lead-scoring.listeners.js'
 
 const SCORING =
@@ -174,7 +173,7 @@ export async function leadScoringRoutes (app: FastifyInstance) {
       rulesVersion: row.scoreRulesVersion,
       currentRulesVersion: current.version,
       stale: row.scoreRulesVersion === null || row.scoreRulesVersion < current.version,
-      breakdown: (row.scoreBreakdown as ScoreEntry[] | null) ?? []
+      breakdown: await leadBreakdown(app.deps.db, workspaceId, row)
     }
   })
 

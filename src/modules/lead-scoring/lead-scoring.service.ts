@@ -3,9 +3,15 @@ import type { AppDeps } from '../../deps.js'
 import type { Tenant } from '../../lib/records/tenant.js'
 import { checkPrecondition } from '../../lib/resource/resource.service.js'
 import { dispatchJobs, type JobRow, recordJob } from '../jobs/jobs.outbox.js'
-import { getScoringRules, saveScoringRules } from './lead-scoring.queries.js'
+import { expandFacts } from './lead-scoring.facts.js'
+import { getRulesOfVersion, getScoringRules, saveScoringRules } from './lead-scoring.queries.js'
 import { normalizeRules } from './lead-scoring.rules.js'
-import type { LeadScoringRules, ReplaceScoringRulesBody, ScoringRules } from './lead-scoring.schemas.js'
+import type {
+  LeadScoringRules,
+  ReplaceScoringRulesBody,
+  ScoreEntry,
+  ScoringRules
+} from './lead-scoring.schemas.js'
 import type { ScoringTarget } from './lead-scoring.sql.js'
 
 export interface RescoreRequest {
@@ -86,4 +92,24 @@ export async function scoringTarget (
     rules: { fit: current.fit, engagement: current.engagement },
     asOfDay: new Date(asOf).toISOString().slice(0, 10)
   }
+}
+
+/**
+ * A scored lead's breakdown: its score facts read against the rules
+ * version that scored it. A lead scored before facts were stored keeps
+ * the breakdown it was written with; one never scored has none.
+ */
+export async function leadBreakdown (
+  db: Executor,
+  workspaceId: string,
+  row: { scoreFacts: number[] | null, scoreBreakdown: unknown, scoreRulesVersion: number | null }
+): Promise<ScoreEntry[]> {
+  if (row.scoreFacts === null || row.scoreRulesVersion === null) {
+    return (row.scoreBreakdown as ScoreEntry[] | null) ?? []
+  }
+  const rules = await getRulesOfVersion(db, workspaceId, row.scoreRulesVersion)
+  if (rules === undefined) {
+    throw new Error(`rules version ${row.scoreRulesVersion} of workspace ${workspaceId} is missing`)
+  }
+  return expandFacts(rules, row.scoreFacts)
 }

@@ -36,7 +36,13 @@ export const leads = pgTable(
     campaignId: uuid(),
     score: integer(),
     scoredAt: timestampColumn(),
-    /** The rules that produced `score`, with their points. */
+    /**
+     * What produced `score`, compactly (see lead-scoring.facts.ts): engagement
+     * counts and points, then the indices of the fit rules that matched in
+     * the rules of `scoreRulesVersion`.
+     */
+    scoreFacts: integer().array(),
+    /** The breakdown as scores were stored before score_facts; read only when that is null. */
     scoreBreakdown: jsonb(),
     scoreRulesVersion: integer(),
     doNotCall: boolean().notNull().default(false),

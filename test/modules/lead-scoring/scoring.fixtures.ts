@@ -1,6 +1,8 @@
 import { eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../../../src/db/pool.js'
 import { campaignMembers } from '../../../src/modules/campaigns/members/campaign-members.table.js'
+import { expandFacts } from '../../../src/modules/lead-scoring/lead-scoring.facts.js'
+import type { ScoringRules } from '../../../src/modules/lead-scoring/lead-scoring.schemas.js'
 import { leads } from '../../../src/modules/leads/leads.table.js'
 import type { OracleLead, OracleMember } from './scoring.oracle.js'
 
@@ -71,12 +73,18 @@ export async function insertManyLeads (db: Database, workspaceId: string, count:
     from generate_series(1, ${count}::int) g`)
 }
 
-export async function scoreColumns (db: Database, ids: readonly string[]) {
+/**
+ * The leads' score columns by id. With the rules that scored them, each
+ * row's `scoreBreakdown` is its stored score facts expanded as the API
+ * expands them (lead-scoring.facts.ts).
+ */
+export async function scoreColumns (db: Database, ids: readonly string[], rules?: ScoringRules) {
   const rows = await db
     .select({
       id: leads.id,
       score: leads.score,
-      scoreBreakdown: leads.scoreBreakdown,
+      scoreFacts: leads.scoreFacts,
+      storedBreakdown: leads.scoreBreakdown,
       scoreRulesVersion: leads.scoreRulesVersion,
       scoredAt: leads.scoredAt,
       version: leads.version,
@@ -84,7 +92,13 @@ export async function scoreColumns (db: Database, ids: readonly string[]) {
     })
     .from(leads)
     .where(inArray(leads.id, [...ids]))
-  return new Map(rows.map((r) => [r.id, r]))
+  return new Map(rows.map((r) => {
+    const { storedBreakdown, ...row } = r
+    const scoreBreakdown = rules !== undefined && r.scoreFacts !== null
+      ? expandFacts(rules, r.scoreFacts)
+      : storedBreakdown
+    return [r.id, { ...row, scoreBreakdown }]
+  }))
 }
 
 export async function scoredCount (db: Database, workspaceId: string, rulesVersion: number): Promise<number> {

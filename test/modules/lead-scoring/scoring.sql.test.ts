@@ -109,7 +109,7 @@ t.test('the SQL score and breakdown are the hand-computed ones, for random rules
     const result = await scoreLeads(db, target(ws.workspaceId, rules, asOf), { ids })
     if (result.scored !== ids.length) throw new Error(`scored ${result.scored} of ${ids.length}`)
 
-    const rows = await scoreColumns(db, ids)
+    const rows = await scoreColumns(db, ids, rules)
     for (const [i, [lead, members]] of cases.entries()) {
       const row = rows.get(ids[i] as string)
       const expected = oracleScore(rules, lead, members, target('', rules, asOf).asOfDay)
@@ -141,7 +141,7 @@ t.test('scores clamp to 0 and 100, and the breakdown keeps the unclamped points'
     { ...none, industry: 'Software', title: null, source: 'other', email: null }
   ])
   await scoreLeads(db, target(ws.workspaceId, rules, Date.now()), { ids })
-  const rows = await scoreColumns(db, ids)
+  const rows = await scoreColumns(db, ids, rules)
   const sum = (id: string) =>
     entriesOf(rows.get(id)).reduce((s, e) => s + e.points, 0)
 
@@ -167,7 +167,7 @@ t.test('engagement decays by whole days to asOf, and is capped', async (t) => {
   ])
   const scoreOn = async (day: string) => {
     await scoreLeads(db, target(ws.workspaceId, rules, Date.parse(`${day}T12:00:00Z`)), { ids: [lead as string] })
-    const row = (await scoreColumns(db, [lead as string])).get(lead as string)
+    const row = (await scoreColumns(db, [lead as string], rules)).get(lead as string)
     return { score: row?.score, entries: entriesOf(row).map((e) => [e.rule, e.points]) }
   }
 
@@ -182,7 +182,7 @@ t.test('engagement decays by whole days to asOf, and is capped', async (t) => {
 
   const capped: ScoringRules = { fit: [], engagement: { ...rules.engagement, halfLifeDays: null, maxPoints: 25 } }
   await scoreLeads(db, target(ws.workspaceId, capped, Date.parse('2027-01-01')), { ids: [lead as string] })
-  const row = (await scoreColumns(db, [lead as string])).get(lead as string)
+  const row = (await scoreColumns(db, [lead as string], capped)).get(lead as string)
   t.equal(row?.score, 25, 'no decay: 10 + 20, capped at 25')
   t.same(entriesOf(row).map((e) => [e.rule, e.points]),
     [['opened', 10], ['clicked', 20], ['engagement_cap', -5]])
@@ -200,9 +200,9 @@ t.test('running the same scoring twice writes the same result, and no record ver
   const run = target(ws.workspaceId, DEFAULT_RULES, Date.parse('2026-06-15T08:00:00Z'), 0)
 
   await scoreLeads(db, run, { after: '00000000-0000-0000-0000-000000000000', limit: 1000 })
-  const first = await scoreColumns(db, ids)
+  const first = await scoreColumns(db, ids, DEFAULT_RULES)
   await scoreLeads(db, run, { after: '00000000-0000-0000-0000-000000000000', limit: 1000 })
-  const second = await scoreColumns(db, ids)
+  const second = await scoreColumns(db, ids, DEFAULT_RULES)
 
   const result = (m: typeof first) =>
     [...m.values()]
