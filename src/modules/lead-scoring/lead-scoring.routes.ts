@@ -151,7 +151,9 @@ export async function leadScoringRoutes (app: FastifyInstance) {
         'that produced it: each matching fit rule, then the engagement events by kind and, when ' +
         'engagement was capped, an `engagement_cap` entry with what was cut. The points of the ' +
         'entries add up to the score before it is clamped to 0..100. `stale` is true when the lead ' +
-        'was never scored or was scored with older rules. A converted lead answers the score it ' +
+        'was never scored or was scored with older rules; the breakdown is always described with ' +
+        'the rules of `rulesVersion`, the ones that produced the score, not those in force now. ' +
+        'A converted lead answers the score it ' +
         `had; a deleted lead, or one of another workspace, answers 404. ${WHEN}`,
       security: [{ bearerAuth: [] }],
       params: Type.Object({ leadId: UuidSchema }, { additionalProperties: false }),
