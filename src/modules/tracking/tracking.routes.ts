@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { TrackingLinkNotFoundError } from './tracking.errors.js'
-import { PAGE_HEADERS, UNSUBSCRIBED_PAGE } from './tracking.page.js'
+import { PAGE_HEADERS, UNSUBSCRIBE_CONFIRM_PAGE, UNSUBSCRIBED_PAGE } from './tracking.page.js'
 import {
   ClickQuerySchema,
   linkProblems,
@@ -9,6 +9,7 @@ import {
   PixelResponse,
   RedirectResponse,
   TokenParamsSchema,
+  UnsubscribeConfirmPageResponse,
   UnsubscribedPageResponse
 } from './tracking.schemas.js'
 import { recordTrackingEvent } from './tracking.service.js'
@@ -125,33 +126,35 @@ export async function trackingRoutes (app: FastifyInstance) {
       .redirect(url as string, 302)
   })
 
-  const unsubscribe = async (request: FastifyRequest) => {
-    const claims = claimsOf(request, 'unsubscribe')
-    await record(request, claims)
-  }
   const UNSUBSCRIBE_RULES = 'Sets the member unsubscribed (from any step of the ladder; a ' +
     'member at an outcome keeps it, with unsubscribedAt set when empty) and the person\'s ' +
     'emailOptOut, so that no campaign emails them again. Repeating it changes nothing. ' +
     `${TOKEN_RULES}, except that the person of a member removed from the campaign is still opted ` +
     'out; the page is the same either way.'
 
-  // TODO(#4): GET unsubscribes at once, so a mail scanner that follows every link of a
-  // message unsubscribes its reader; a confirm button (POSTing here) would avoid that.
+  // Mail scanners and link previews follow every link of a message, so the link only
+  // asks; the button on the page (a POST, which link followers do not send) unsubscribes.
   app.get('/v1/unsubscribe/:token', {
     config: { public: true },
     logSerializers,
     schema: {
       tags: ['Tracking'],
       operationId: 'unsubscribeByLink',
-      summary: 'Unsubscribe from campaign email (the link in a message)',
-      description: `Opens a small HTML page that confirms the unsubscribe. ${UNSUBSCRIBE_RULES}`,
+      summary: 'The unsubscribe page of campaign email (the link in a message)',
+      description: 'Opens a small HTML page that asks the reader to confirm, and records nothing: ' +
+        'a mail scanner or link preview that follows every link of a message unsubscribes no one. ' +
+        'The page\'s button posts the form `List-Unsubscribe=One-Click` ' +
+        '(application/x-www-form-urlencoded) back to this same URL, which unsubscribes ' +
+        '(unsubscribeOneClick). The token is checked as the POST checks it: one forged, altered, ' +
+        'cut short or of another kind answers 404. A valid token of a campaign or member deleted ' +
+        'since gets the page too. The page shows nothing of the person, nor the token.',
       security: [],
       params: TokenParamsSchema,
-      response: { 200: UnsubscribedPageResponse, ...linkProblems(400) }
+      response: { 200: UnsubscribeConfirmPageResponse, ...linkProblems(400) }
     }
   }, async (request, reply) => {
-    await unsubscribe(request)
-    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(UNSUBSCRIBED_PAGE)
+    claimsOf(request, 'unsubscribe')
+    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(UNSUBSCRIBE_CONFIRM_PAGE)
   })
 
   // Only this route takes form bodies; elsewhere they stay a 415.
@@ -174,11 +177,15 @@ export async function trackingRoutes (app: FastifyInstance) {
       schema: {
         tags: ['Tracking'],
         operationId: 'unsubscribeOneClick',
-        summary: 'One-click unsubscribe (RFC 8058, from List-Unsubscribe-Post)',
-        description: 'What a mailbox provider calls when the reader presses its unsubscribe button: ' +
-          'the List-Unsubscribe URL of the message with the body `List-Unsubscribe=One-Click` as ' +
-          'application/x-www-form-urlencoded (checked) or multipart/form-data (accepted as it is; ' +
-          'a body is not required either). Answers the same page as the link. ' +
+        summary: 'Unsubscribe from campaign email (the page\'s button, or RFC 8058 one-click)',
+        description: 'Unsubscribes, and answers a small HTML page that confirms it. Two callers ' +
+          'send it: the button of the page the link in a message opens (unsubscribeByLink), a ' +
+          'browser form post of `List-Unsubscribe=One-Click`; and a mailbox provider when the ' +
+          'reader presses its own unsubscribe button (RFC 8058, from List-Unsubscribe-Post): the ' +
+          'List-Unsubscribe URL of the message with the same body. The body is ' +
+          'application/x-www-form-urlencoded (checked: a form without `List-Unsubscribe=One-Click`, ' +
+          'an empty one included, is a 400) or multipart/form-data (accepted as it is); a request ' +
+          'with no body and no Content-Type is accepted too. ' +
           UNSUBSCRIBE_RULES,
         security: [],
         params: TokenParamsSchema,
@@ -191,7 +198,7 @@ export async function trackingRoutes (app: FastifyInstance) {
         response: { 200: UnsubscribedPageResponse, ...linkProblems(400, 413, 415) }
       }
     }, async (request, reply) => {
-      await unsubscribe(request)
+      await record(request, claimsOf(request, 'unsubscribe'))
       return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(UNSUBSCRIBED_PAGE)
     })
   })

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { problemResponses, RequestIdHeader } from '../../lib/http/responses.js'
+import { PAGE_HEADERS } from './tracking.page.js'
 import { TOKEN_LENGTH } from './tracking.tokens.js'
 
 const TOKEN_EXAMPLE = `AQEL${'x'.repeat(TOKEN_LENGTH - 4)}`
@@ -33,7 +34,8 @@ export const ClickQuerySchema = Type.Object({
 export const OneClickBodySchema = Type.Object(
   { 'List-Unsubscribe': Type.Literal('One-Click') },
   {
-    description: 'RFC 8058 one-click unsubscribe, as mailbox providers send it',
+    description: 'RFC 8058 one-click unsubscribe, as mailbox providers send it and as the button ' +
+      'of the unsubscribe page posts it',
     examples: [{ 'List-Unsubscribe': 'One-Click' }]
   }
 )
@@ -70,9 +72,32 @@ export const RedirectResponse = {
   }
 }
 
+/** The headers of both unsubscribe pages (PAGE_HEADERS). */
+const PageHeaders = {
+  'Cache-Control': {
+    type: 'string',
+    description: 'no-store: no cache keeps the page of a link that acts for one person',
+    examples: ['no-store']
+  },
+  'Content-Security-Policy': {
+    type: 'string',
+    description: 'nothing loads but the inline style; the form may post to this origin only; ' +
+      'no framing',
+    examples: [PAGE_HEADERS['content-security-policy']]
+  },
+  'X-Request-Id': RequestIdHeader
+}
+
+export const UnsubscribeConfirmPageResponse = {
+  description: 'A small page that asks the reader to confirm, with one button: a form posted ' +
+    'to this same URL with the field `List-Unsubscribe=One-Click`. Nothing is recorded',
+  headers: PageHeaders,
+  content: { 'text/html': { schema: { type: 'string', examples: ['<!doctype html>…<form method="post">…'] } } }
+}
+
 export const UnsubscribedPageResponse = {
   description: 'A small page that confirms the unsubscribe',
-  headers: { 'Cache-Control': NoStoreHeader, 'X-Request-Id': RequestIdHeader },
+  headers: PageHeaders,
   content: { 'text/html': { schema: { type: 'string', examples: ['<!doctype html>…'] } } }
 }
 

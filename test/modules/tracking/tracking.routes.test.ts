@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { trackMessage } from '../../../src/modules/tracking/tracking.message.js'
+import { PAGE_HEADERS, UNSUBSCRIBED_PAGE } from '../../../src/modules/tracking/tracking.page.js'
 import {
   type MessageRecipient,
   signToken,
@@ -13,6 +14,7 @@ import { assertProblem, PROBLEM_CONTENT_TYPE } from '../../fixtures/problems.js'
 import { createWorkspace } from '../../fixtures/workspaces.js'
 import { buildTestApp, type Response } from '../../helper.js'
 import { memberRow, personRow, sentCampaign } from './tracking.fixtures.js'
+import { type SubmittedForm, submitForm } from './tracking.form.js'
 
 // The real app on the real Postgres and Redis, with no credentials: the
 // links trackMessage writes are followed through HTTP, and the member and
@@ -26,6 +28,24 @@ const get = (url: string) => app.inject({ method: 'GET', url: url.replace(BASE, 
 const FORM = 'application/x-www-form-urlencoded'
 const oneClick = (url: string, payload = 'List-Unsubscribe=One-Click', type = FORM) =>
   app.inject({ method: 'POST', url: url.replace(BASE, ''), payload, headers: { 'content-type': type } })
+
+/** Sends a form as the browser would, to this server (the form may not post elsewhere). */
+function send (form: SubmittedForm) {
+  if (new URL(form.url).origin !== BASE) throw new Error(`the form posts to ${form.url}`)
+  return app.inject({
+    method: form.method as 'POST',
+    url: form.url.replace(BASE, ''),
+    payload: form.body,
+    headers: { 'content-type': form.contentType }
+  })
+}
+
+/** Opens an unsubscribe link and presses the button of its page, as a reader does. */
+async function unsubscribeByPage (link: string) {
+  const page = await get(link)
+  if (page.statusCode !== 200) throw new Error(`${link}: ${page.statusCode} ${page.body}`)
+  return send(submitForm(page.body, new URL(link, BASE).href))
+}
 
 const linkFor = (recipient: MessageRecipient, kind: TrackingKind, target?: string) => {
   const token = signToken(key, { ...recipient, kind }, target)
@@ -41,6 +61,7 @@ function messageFor (recipient: MessageRecipient, targets: string[]) {
   const hrefs = [...(out.html as string).matchAll(/href="([^"]+)"/g)].map((m) => decodeHtml(m[1] as string))
   return {
     clicks: hrefs.filter((h) => h.includes('/v1/tracking/click/')),
+    bodyUnsubscribe: hrefs.filter((h) => h.includes('/v1/unsubscribe/')),
     open: /<img src="([^"]+)"/.exec(out.html as string)?.[1] as string,
     unsubscribe: (out.headers['List-Unsubscribe'] as string).slice(1, -1),
     headers: out.headers,
@@ -52,6 +73,17 @@ const decodeHtml = (s: string) =>
   s.replaceAll('&quot;', '"').replaceAll('&#39;', '\'').replaceAll('&lt;', '<')
     .replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 const isTime = (value: unknown) => value instanceof Date
+const tokenOf = (link: string) => (link.split('?')[0] as string).split('/').pop() as string
+
+/** Both unsubscribe pages keep out of frames, caches and referrers, and load nothing. */
+function assertPageHeaders (t: Test, res: Response) {
+  t.equal(res.headers['content-type'], 'text/html; charset=utf-8')
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) t.equal(res.headers[name], value, name)
+  const csp = String(res.headers['content-security-policy'])
+  t.match(csp, /default-src 'none'/)
+  t.match(csp, /form-action 'self'/, 'the button may post here, and only here')
+  t.match(csp, /frame-ancestors 'none'/)
+}
 
 t.test('an open answers the pixel and records the open once', async (t) => {
   const ws = await createWorkspace(app)
@@ -135,27 +167,48 @@ t.test('events never move a member down the ladder, but fill empty times', async
   t.ok(isTime(bounced.openedAt) && isTime(bounced.clickedAt))
 })
 
-t.test('the unsubscribe link and one-click both unsubscribe member and person, idempotently', async (t) => {
+t.test('the unsubscribe link only asks, and its button unsubscribes member and person, idempotently', async (t) => {
   const ws = await createWorkspace(app)
   const { lead, contact } = await sentCampaign(app, ws)
   const leadLinks = messageFor(lead.recipient, [])
   t.equal(leadLinks.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click')
   t.ok(leadLinks.text.endsWith(`Unsubscribe: ${leadLinks.unsubscribe}\n`))
+  t.same(leadLinks.bodyUnsubscribe, [leadLinks.unsubscribe], 'the body links to the page the header names')
+  const memberBefore = await memberRow(app, lead.recipient)
+  const personBefore = await personRow(app, lead.person)
 
+  // The link, opened twice (a scanner, then the reader) and checked by HEAD: a page, no write.
   const page = await get(leadLinks.unsubscribe)
-  t.equal(page.statusCode, 200)
-  t.equal(page.headers['content-type'], 'text/html; charset=utf-8')
-  t.equal(page.headers['cache-control'], 'no-store')
-  t.match(page.headers['content-security-policy'], /default-src 'none'/)
-  t.match(page.body, /You are unsubscribed/)
+  t.equal(page.statusCode, 200, page.body)
+  assertPageHeaders(t, page)
+  t.match(page.body, /<h1>Unsubscribe\?<\/h1>/)
+  t.notMatch(page.body, /You are unsubscribed/)
+  t.notOk(page.body.includes(tokenOf(leadLinks.unsubscribe)), 'the token is not written into the page')
+  t.equal((await get(leadLinks.unsubscribe)).body, page.body, 'the same page for every reader')
+  const head = await app.inject({ method: 'HEAD', url: leadLinks.unsubscribe.replace(BASE, '') })
+  t.equal(head.statusCode, 200)
+  t.same(await memberRow(app, lead.recipient), memberBefore, 'the page writes nothing to the member')
+  t.same(await personRow(app, lead.person), personBefore, 'nor to the person')
+
+  // Its button: the one-click form, posted back to the very URL of the page.
+  const form = submitForm(page.body, leadLinks.unsubscribe)
+  t.same(form, {
+    method: 'POST', url: leadLinks.unsubscribe, contentType: FORM, body: 'List-Unsubscribe=One-Click'
+  })
+  const done = await send(form)
+  t.equal(done.statusCode, 200, done.body)
+  assertPageHeaders(t, done)
+  t.equal(done.body, UNSUBSCRIBED_PAGE)
+  t.notMatch(done.body, /<form/)
   const member = await memberRow(app, lead.recipient)
   t.equal(member.status, 'unsubscribed')
   t.ok(isTime(member.unsubscribedAt))
   const person = await personRow(app, lead.person)
   t.equal(person.emailOptOut, true)
 
-  const again = await get(leadLinks.unsubscribe)
-  t.equal(again.statusCode, 200)
+  // Pressed again (or the page opened again): nothing more is written.
+  t.equal((await send(form)).statusCode, 200)
+  t.equal((await get(leadLinks.unsubscribe)).statusCode, 200)
   t.equal((await memberRow(app, lead.recipient)).version, member.version)
   t.equal((await personRow(app, lead.person)).version, person.version)
 
@@ -163,6 +216,7 @@ t.test('the unsubscribe link and one-click both unsubscribe member and person, i
   const contactLinks = messageFor(contact.recipient, [])
   const res = await oneClick(contactLinks.unsubscribe)
   t.equal(res.statusCode, 200, res.body)
+  t.equal(res.body, UNSUBSCRIBED_PAGE, 'the page the button gets')
   t.equal((await memberRow(app, contact.recipient)).status, 'unsubscribed')
   t.equal((await personRow(app, contact.person)).emailOptOut, true)
   const multipart = await oneClick(
@@ -176,6 +230,8 @@ t.test('the unsubscribe link and one-click both unsubscribe member and person, i
   // The one-click route takes forms only as RFC 8058 says, and nothing else opens up.
   const link = contactLinks.unsubscribe
   assertProblem(t, await oneClick(link, 'List-Unsubscribe=Other'), 400, 'CRM_VALIDATION_ERROR')
+  // The page's form carries the field, so an empty form is no request of ours.
+  assertProblem(t, await oneClick(link, ''), 400, 'CRM_VALIDATION_ERROR')
   assertProblem(t, await oneClick(link, 'x', 'text/plain'), 415, 'CRM_UNSUPPORTED_MEDIA_TYPE')
   assertProblem(t, await oneClick(link, 'a='.padEnd(5000, 'x')), 413, 'CRM_PAYLOAD_TOO_LARGE')
   const elsewhere = await ws.request({
@@ -195,7 +251,7 @@ t.test('an unsubscribe is honoured from an outcome, after an opt-in, and for a r
 
   // Bounced stays bounced, but the person is opted out and the time recorded.
   await ws.request({ method: 'PATCH', url: memberUrl(lead), payload: { status: 'bounced' } })
-  t.equal((await get(linkFor(lead.recipient, 'unsubscribe'))).statusCode, 200)
+  t.equal((await unsubscribeByPage(linkFor(lead.recipient, 'unsubscribe'))).statusCode, 200)
   const bounced = await memberRow(app, lead.recipient)
   t.equal(bounced.status, 'bounced')
   t.ok(isTime(bounced.unsubscribedAt))
@@ -206,7 +262,7 @@ t.test('an unsubscribe is honoured from an outcome, after an opt-in, and for a r
     method: 'PATCH', url: `/v1/leads/${lead.person.id}`, payload: { emailOptOut: false }
   })
   t.equal(optIn.statusCode, 200, optIn.body)
-  await get(linkFor(lead.recipient, 'unsubscribe'))
+  await unsubscribeByPage(linkFor(lead.recipient, 'unsubscribe'))
   t.equal((await personRow(app, lead.person)).emailOptOut, true)
 
   // Removed from the campaign: open and click record nothing (and still answer),
@@ -218,7 +274,7 @@ t.test('an unsubscribe is honoured from an outcome, after an opt-in, and for a r
   const click = await get(linkFor(contact.recipient, 'click', 'https://example.com/x'))
   t.equal(click.statusCode, 302)
   t.equal(click.headers.location, 'https://example.com/x')
-  t.equal((await get(linkFor(contact.recipient, 'unsubscribe'))).statusCode, 200)
+  t.equal((await unsubscribeByPage(linkFor(contact.recipient, 'unsubscribe'))).statusCode, 200)
   const after = await memberRow(app, contact.recipient)
   t.equal(after.version, before.version, 'a removed member is not written')
   t.equal(after.openedAt, null)
@@ -232,7 +288,7 @@ t.test('an unsubscribe of a converted lead\'s message', async (t) => {
   t.equal(converted.statusCode, 200, converted.body)
   const contactId = converted.json().contact.id as string
 
-  t.equal((await get(linkFor(lead.recipient, 'unsubscribe'))).statusCode, 200)
+  t.equal((await unsubscribeByPage(linkFor(lead.recipient, 'unsubscribe'))).statusCode, 200)
   t.equal((await memberRow(app, lead.recipient)).status, 'unsubscribed')
   const contact = await personRow(app, { kind: 'contact', id: contactId })
   t.equal(contact.emailOptOut, true, 'the contact the lead became is opted out')
@@ -254,6 +310,8 @@ t.test('a token of workspace A never touches workspace B', async (t) => {
       const res = await get(linkFor(recipient, kind, kind === 'click' ? 'https://example.com/' : undefined))
       t.ok(res.statusCode < 500, `${kind}: ${res.statusCode}`)
     }
+    const res = await oneClick(linkFor(recipient, 'unsubscribe'))
+    t.ok(res.statusCode < 500, `one-click: ${res.statusCode}`)
   }
   const afterB = await memberRow(app, inB.lead.recipient)
   t.equal(afterB.version, beforeB.version, 'B\'s member is untouched')
@@ -272,12 +330,37 @@ async function assertRefused (res: Response, what: string) {
   }
 }
 
+t.test('a forged unsubscribe link answers the 404 problem, not the page, and writes nothing', async (t) => {
+  const ws = await createWorkspace(app)
+  const { lead } = await sentCampaign(app, ws)
+  const memberBefore = await memberRow(app, lead.recipient)
+  const personBefore = await personRow(app, lead.person)
+  const token = tokenOf(linkFor(lead.recipient, 'unsubscribe'))
+  const flipped = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`
+  const forged = {
+    'a changed MAC': flipped,
+    'an open token': tokenOf(linkFor(lead.recipient, 'open')),
+    'another key': signToken(Buffer.from('another-tracking-secret-of-32-characters!'),
+      { ...lead.recipient, kind: 'unsubscribe' }),
+    'made up': 'nope'
+  }
+  for (const [what, bad] of Object.entries(forged)) {
+    const res = await get(`/v1/unsubscribe/${bad}`)
+    const problem = assertProblem(t, res, 404, 'CRM_TRACKING_LINK_NOT_FOUND')
+    t.equal(problem.detail, 'this link is not valid', what)
+    t.notMatch(res.body, /<form/, `${what}: no page`)
+    t.same(Object.keys(problem).sort(), ['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type'])
+    assertProblem(t, await oneClick(`/v1/unsubscribe/${bad}`), 404, 'CRM_TRACKING_LINK_NOT_FOUND')
+  }
+  t.same(await memberRow(app, lead.recipient), memberBefore, 'the member is untouched')
+  t.same(await personRow(app, lead.person), personBefore, 'the person is untouched')
+})
+
 t.test('tampered, truncated, swapped and forged links answer 404 and change nothing', async (t) => {
   const ws = await createWorkspace(app)
   const { lead, contact } = await sentCampaign(app, ws)
   const target = 'https://shop.example.com/spring'
   const before = await memberRow(app, lead.recipient)
-  const tokenOf = (link: string) => (link.split('?')[0] as string).split('/').pop() as string
   const leadLinks = {
     open: linkFor(lead.recipient, 'open'),
     click: linkFor(lead.recipient, 'click', target),
@@ -377,6 +460,16 @@ t.test('the routes need no credentials and are documented', async (t) => {
     t.same(op?.tags, ['Tracking'], `${method} ${path}`)
     t.same(op?.security, [])
   }
+  // The page says it only asks; the POST says it unsubscribes, for its two callers.
+  type Documented = { summary: string, description: string, responses: Record<string, Record<string, unknown>> }
+  const page = doc.paths['/v1/unsubscribe/{token}']?.get as unknown as Documented
+  const button = doc.paths['/v1/unsubscribe/{token}']?.post as unknown as Documented
+  t.match(page.description, /asks the reader to confirm, and records nothing/)
+  t.match(page.responses['200']?.description, /Nothing is recorded/)
+  t.ok(Object.keys(page.responses['200']?.headers ?? {}).includes('Content-Security-Policy'))
+  t.match(button.summary, /the page's button, or RFC 8058 one-click/)
+  t.match(button.description, /^Unsubscribes/)
+  t.match(button.responses['200']?.description, /confirms the unsubscribe/)
   // A forged token of a never-used member: the same 404 as any other.
   const stranger = {
     workspaceId: randomUUID(), campaignId: randomUUID(), memberId: randomUUID(), sendId: randomUUID()

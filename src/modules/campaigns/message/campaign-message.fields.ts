@@ -19,7 +19,7 @@ export const MERGE_FIELDS = {
   'account.website': 'a contact\'s account website; for a lead, its website',
   'account.industry': 'a contact\'s account industry; for a lead, its industry',
   'campaign.name': 'the campaign\'s name',
-  unsubscribeUrl: 'the signed link that unsubscribes this recipient'
+  unsubscribeUrl: 'the signed link to this recipient\'s unsubscribe page'
 } as const
 
 export type MergeField = keyof typeof MERGE_FIELDS
