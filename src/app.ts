@@ -17,7 +17,7 @@ import swaggerPlugin from './plugins/swagger.plugin.js'
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-export const EXPOSED_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'Idempotent-Replayed']
+export const EXPOSED_HEADERS = ['ETag', 'Location', 'Content-Location', 'X-Request-Id', 'Idempotent-Replayed']
 
 /**
  * Builds the HTTP API from its dependencies. It connects to nothing by

@@ -30,7 +30,11 @@ declare module 'fastify' {
     permission?: import('./modules/auth/permissions.js').Permission
     /** Open to anyone: sign-up, sign-in, tracking links. */
     public?: boolean
-    /** POST routes that honour Idempotency-Key. */
-    idempotent?: boolean
+    /**
+     * POST routes that honour Idempotency-Key: `true` claims the key from the
+     * JSON body before the handler; `'after-body'` leaves the claim to the
+     * handler (claimIdempotencyKey), for a request known only once read.
+     */
+    idempotent?: boolean | 'after-body'
   }
 }

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream'
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify'
 import type { Executor } from '../../db/pool.js'
-import { jsonResponse, problemResponses, RequestIdHeader } from '../../lib/http/responses.js'
+import { IdempotencyHeaders, jsonResponse, problemResponses, RequestIdHeader } from '../../lib/http/responses.js'
 import { validatorCompiler } from '../../lib/http/validation.js'
 import { pageSchema } from '../../lib/schemas.js'
+import { replayIdempotentAnswer } from '../../plugins/idempotency/idempotency.plugin.js'
 import { spreadsheetLine } from './imports.csv.js'
 import { ImportNotFoundError } from './imports.errors.js'
 import { getImport, importErrorsAfter, listImports, toImportDto } from './imports.queries.js'
@@ -17,7 +18,7 @@ import {
   ListImportsQuerySchema
 } from './imports.schemas.js'
 import { startImport } from './imports.start.js'
-import { assertMayImport, readUpload } from './imports.upload.js'
+import { assertMayImport, claimUpload, readUpload } from './imports.upload.js'
 
 const READ = { permission: { resource: 'imports', action: 'read' as const } }
 const TAGS = ['Imports']
@@ -51,7 +52,13 @@ const CREATE_DESCRIPTION = 'Uploads a CSV or NDJSON file (multipart/form-data, t
   'records share, and a converted lead, fail the row. A key repeated in the file is applied in file order: ' +
   'the later row updates what the earlier made.\n\n' +
   '`dryRun` true runs every check and the merge and rolls each batch back: the counters and failed rows ' +
-  'say what would happen, nothing is written. Not idempotent: each upload is an import of its own.'
+  'say what would happen, nothing is written.\n\n' +
+  'Honours Idempotency-Key. The upload is known by its fields (a field left out is its default), its file ' +
+  'name and its file\'s bytes (by sha256): a retry with the same key and the same upload replays the first ' +
+  'answer (the same import, with `Idempotent-Replayed: true`) and keeps nothing of the retry; another upload ' +
+  'with that key answers 422, and a retry while the first is still being recorded 409. The key is taken ' +
+  'only once the whole form is read, so an upload refused while it is read (400, 403, 413, 415) is not ' +
+  'kept and its retry is checked afresh. Without a key each upload is an import of its own.'
 
 export async function importsRoutes (app: FastifyInstance) {
   app.addSchema(ImportSchema)
@@ -68,9 +75,10 @@ export async function importsRoutes (app: FastifyInstance) {
         parts: 16
       }
     })
-    // TODO(#4): Idempotency-Key is not honoured here: the idempotency plugin
-    // hashes the JSON body, and an upload's identity is its file's checksum.
+    // The upload is known only once its file is streamed and hashed, so the
+    // handler claims the Idempotency-Key itself (claimUpload).
     scope.post('/v1/imports', {
+      config: { idempotent: 'after-body' },
       validatorCompiler: formValidator,
       schema: {
         tags: TAGS,
@@ -79,18 +87,21 @@ export async function importsRoutes (app: FastifyInstance) {
         description: CREATE_DESCRIPTION,
         security: SECURITY,
         consumes: ['multipart/form-data'],
+        headers: IdempotencyHeaders,
         body: CreateImportFormSchema,
         response: {
           202: jsonResponse('The import, queued', ImportRefSchema, {
             Location: { type: 'string', description: 'the job that runs the import: GET it for status and progress' },
             'Content-Location': { type: 'string', description: 'the import: GET /v1/imports/{importId}' }
           }),
-          ...problemResponses(400, 401, 403, 413, 415)
+          ...problemResponses(400, 401, 403, 409, 413, 415, 422)
         }
       }
     }, async (request, reply) => {
       assertMayImport(request.tenant.role)
       const upload = await readUpload(request, app.deps.config.IMPORT_MAX_BYTES)
+      const earlier = await claimUpload(request, upload)
+      if (earlier !== undefined) return replayIdempotentAnswer(reply, earlier)
       const started = await startImport(app.deps, {
         ...upload,
         workspaceId: request.tenant.workspaceId,

@@ -7,6 +7,7 @@ import {
   withFieldErrors
 } from '../../lib/errors.js'
 import type { Role } from '../../lib/records/tenant.js'
+import { claimIdempotencyKey, type IdempotentAnswer } from '../../plugins/idempotency/idempotency.plugin.js'
 import { assertAllowed, isAllowed } from '../auth/permissions.js'
 import { ImportFileTooLargeError } from './imports.errors.js'
 import { type StoredImportFile, storeImportFile } from './imports.files.js'
@@ -98,6 +99,37 @@ export async function readUpload (request: FastifyRequest, maxBytes: number): Pr
     if (stored !== undefined) await rm(stored.filePath, { force: true })
     throw multipartProblem(err, maxBytes)
   }
+}
+
+/**
+ * Claims the request's Idempotency-Key once the upload is read: the upload
+ * is known by its checked fields (defaults filled in, so leaving out
+ * `mode` is the same request as `mode=create`), its file name and its
+ * file's sha256. The earlier answer when the key already answered this
+ * upload; undefined when the upload is new. Unless it is new, the stored
+ * file is removed (also on the 409 and 422 this throws): nothing of a
+ * retry is kept.
+ */
+export async function claimUpload (request: FastifyRequest, upload: Upload): Promise<IdempotentAnswer | undefined> {
+  const identity = JSON.stringify([
+    upload.object,
+    upload.format,
+    upload.mode,
+    upload.upsertKey ?? null,
+    upload.mapping ?? null,
+    upload.dryRun,
+    upload.fileName,
+    upload.checksum
+  ])
+  let earlier: IdempotentAnswer | undefined
+  try {
+    earlier = await claimIdempotencyKey(request, identity)
+  } catch (err) {
+    await rm(upload.filePath, { force: true })
+    throw err
+  }
+  if (earlier !== undefined) await rm(upload.filePath, { force: true })
+  return earlier
 }
 
 function assertObjectAllowed (request: FastifyRequest, object: string | undefined) {

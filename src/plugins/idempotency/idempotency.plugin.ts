@@ -13,18 +13,26 @@ import {
   claimKey,
   completeKey,
   findKey,
+  type IdempotencyRow,
   releaseKey
 } from './idempotency.queries.js'
 
 /**
  * Idempotency-Key on POST routes marked `idempotent`. The first request
- * claims the key; its status, body and Location/ETag are stored when it is
- * answered (a 5xx frees the key instead, so a retry runs again). A retry with
- * the same body replays that answer with `Idempotent-Replayed: true`; another
- * body is a 422; a retry while the first runs is a 409.
+ * claims the key; its status, body and Location/Content-Location/ETag are
+ * stored when it is answered (a 5xx frees the key instead, so a retry runs
+ * again). A retry with the same request replays that answer with
+ * `Idempotent-Replayed: true`; another request is a 422; a retry while the
+ * first runs is a 409.
+ *
+ * A route marked `idempotent: true` is identified by its JSON body, claimed
+ * in a preHandler. A route whose identity is only known inside the handler
+ * (an upload, known by its file's checksum once streamed) is marked
+ * `idempotent: 'after-body'`: it gets only the onSend hook, and its handler
+ * calls claimIdempotencyKey itself once it knows what the request is.
  */
 
-const REPLAYED_HEADERS = ['location', 'etag', 'content-type']
+const REPLAYED_HEADERS = ['location', 'content-location', 'etag', 'content-type']
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,38 +40,68 @@ declare module 'fastify' {
   }
 }
 
-function requestHash (request: FastifyRequest): string {
+/** A stored first answer, to be given again with replayIdempotentAnswer. */
+export type IdempotentAnswer = Pick<IdempotencyRow, 'responseStatus' | 'responseHeaders' | 'responseBody'>
+
+function requestHash (request: FastifyRequest, content: string): string {
   const path = request.url.split('?')[0] ?? ''
-  return createHash('sha256')
-    .update(`${request.method} ${path}\n${JSON.stringify(request.body ?? null)}`)
-    .digest('hex')
+  return createHash('sha256').update(`${request.method} ${path}\n${content}`).digest('hex')
+}
+
+/**
+ * Claims the request's Idempotency-Key, the request being known by
+ * `content` (with its method and path). Undefined when the request has no
+ * key or now holds it (the answer is stored when it is sent); the earlier
+ * answer when that request already finished. Throws 422 when the key was
+ * used for another request and 409 when that request is still running.
+ */
+export async function claimIdempotencyKey (
+  request: FastifyRequest,
+  content: string
+): Promise<IdempotentAnswer | undefined> {
+  const key = request.headers['idempotency-key']
+  if (typeof key !== 'string') return undefined
+  // Without the onSend hook a claimed key would stay "running" until abandoned.
+  const mark = request.routeOptions.config.idempotent
+  if (mark !== true && mark !== 'after-body') {
+    throw new Error(`${request.method} ${request.routeOptions.url} claims an Idempotency-Key but is not marked idempotent`)
+  }
+  const db = request.server.deps.db
+  const id = { workspaceId: request.tenant.workspaceId, principal: request.tenant.principal, key }
+  const hash = requestHash(request, content)
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (await claimKey(db, id, hash)) {
+      request.idempotency = id
+      return undefined
+    }
+    const existing = await findKey(db, id)
+    if (existing === undefined) continue
+    const expired = existing.expiresAt.getTime() <= Date.now()
+    const abandoned = existing.state === 'running' &&
+      Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS
+    if (expired || abandoned) {
+      await releaseKey(db, id, existing.createdAt)
+      continue
+    }
+    if (existing.requestHash !== hash) throw new IdempotencyKeyReusedError()
+    if (existing.state === 'running') throw new IdempotencyInProgressError()
+    return existing
+  }
+  throw new IdempotencyInProgressError()
+}
+
+/** Sends the stored first answer again, marked `Idempotent-Replayed: true`. */
+export function replayIdempotentAnswer (reply: FastifyReply, answer: IdempotentAnswer): FastifyReply {
+  reply.code(answer.responseStatus ?? 200)
+  for (const [name, value] of Object.entries(answer.responseHeaders ?? {})) reply.header(name, value)
+  reply.header('idempotent-replayed', 'true')
+  return reply.serializer((p: unknown) => p as string).send(answer.responseBody ?? '')
 }
 
 async function idempotencyPlugin (app: FastifyInstance) {
   const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const key = request.headers['idempotency-key']
-    if (typeof key !== 'string') return
-    const id = { workspaceId: request.tenant.workspaceId, principal: request.tenant.principal, key }
-    const hash = requestHash(request)
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (await claimKey(app.deps.db, id, hash)) {
-        request.idempotency = id
-        return
-      }
-      const existing = await findKey(app.deps.db, id)
-      if (existing === undefined) continue
-      const expired = existing.expiresAt.getTime() <= Date.now()
-      const abandoned = existing.state === 'running' &&
-        Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS
-      if (expired || abandoned) {
-        await releaseKey(app.deps.db, id, existing.createdAt)
-        continue
-      }
-      if (existing.requestHash !== hash) throw new IdempotencyKeyReusedError()
-      if (existing.state === 'running') throw new IdempotencyInProgressError()
-      return replay(reply, existing)
-    }
-    throw new IdempotencyInProgressError()
+    const earlier = await claimIdempotencyKey(request, JSON.stringify(request.body ?? null))
+    if (earlier !== undefined) return replayIdempotentAnswer(reply, earlier)
   }
 
   const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -86,8 +124,9 @@ async function idempotencyPlugin (app: FastifyInstance) {
 
   // Only routes that honour the header pay for these hooks.
   app.addHook('onRoute', (route) => {
-    if (route.config?.idempotent !== true) return
-    route.preHandler = [...asList(route.preHandler), preHandler as preHandlerHookHandler]
+    const mark = route.config?.idempotent
+    if (mark === undefined || mark === false) return
+    if (mark === true) route.preHandler = [...asList(route.preHandler), preHandler as preHandlerHookHandler]
     route.onSend = [...asList(route.onSend), onSend as onSendHookHandler]
   })
 }
@@ -95,20 +134,6 @@ async function idempotencyPlugin (app: FastifyInstance) {
 function asList<T> (value: T | T[] | undefined): T[] {
   if (value === undefined) return []
   return Array.isArray(value) ? value : [value]
-}
-
-function replay (
-  reply: FastifyReply,
-  row: {
-    responseStatus: number | null
-    responseHeaders: Record<string, string> | null
-    responseBody: string | null
-  }
-) {
-  reply.code(row.responseStatus ?? 200)
-  for (const [name, value] of Object.entries(row.responseHeaders ?? {})) reply.header(name, value)
-  reply.header('idempotent-replayed', 'true')
-  return reply.serializer((p: unknown) => p as string).send(row.responseBody ?? '')
 }
 
 export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['auth'] })
