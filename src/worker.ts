@@ -91,7 +91,7 @@ async function runJob (
     await markJobFinished(db, jobId, { status: 'failed', error: 'the job payload is invalid' })
     throw new UnrecoverableError(`invalid payload for ${job.name}`)
   }
-  await markJobRunning(db, jobId, attempt)
+  await markJobRunning(db, jobId, attempt, deps.queues.prefix)
   let lastProgress = 0
   const progress = async (value: Record<string, unknown>) => {
     const now = Date.now()

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import type { JobDefinition } from '../../jobs/registry.js'
 import { dispatchJobs, undispatchedJobs } from './jobs.outbox.js'
+import { requeueLostJobs } from './jobs.requeue.js'
 import { purgeFinishedJobs } from './jobs.status.js'
 
 /** A committed job whose dispatch did not happen (a crash between commit and add) is handed over here. */
@@ -17,6 +18,19 @@ const relayOutbox: JobDefinition = {
   }
 }
 
+/** A handed-over job that Redis lost (a flushed or failed-over Redis) is handed over again (jobs.requeue.ts). */
+const requeueLost: JobDefinition = {
+  name: 'jobs.requeue',
+  queue: 'maintenance',
+  payload: Type.Object({}, { additionalProperties: false }),
+  schedule: { id: 'jobs.requeue.every-30s', every: 30_000 },
+  async process (_payload, { deps, log }) {
+    const requeued = await requeueLostJobs(deps, log)
+    if (requeued > 0) log.info({ requeued }, 'lost jobs queued again')
+    return { requeued }
+  }
+}
+
 /** Job records are kept 30 days after they finish. */
 const purgeJobs: JobDefinition = {
   name: 'jobs.purge',
@@ -30,4 +44,4 @@ const purgeJobs: JobDefinition = {
   }
 }
 
-export const outboxJobs: readonly JobDefinition[] = [relayOutbox, purgeJobs]
+export const outboxJobs: readonly JobDefinition[] = [relayOutbox, requeueLost, purgeJobs]

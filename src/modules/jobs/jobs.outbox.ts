@@ -44,17 +44,20 @@ export async function recordJob (tx: Executor, job: NewJob): Promise<JobRow> {
 export async function dispatchJobs (deps: AppDeps, rows: readonly JobRow[]): Promise<void> {
   if (rows.length === 0) return
   try {
-    for (const row of rows) {
-      const delay = row.runAt === null ? 0 : Math.max(0, row.runAt.getTime() - Date.now())
-      await deps.queues.get(row.queue as QueueName).add(row.name, row.payload, { jobId: row.id, delay })
-    }
+    for (const row of rows) await addJob(deps, row)
     await deps.database.db
       .update(jobs)
-      .set({ enqueuedAt: sql`now()` })
+      .set({ enqueuedAt: sql`now()`, queuePrefix: deps.queues.prefix })
       .where(inArray(jobs.id, rows.map((r) => r.id)))
   } catch (err) {
     deps.logger.warn({ err, jobIds: rows.map((r) => r.id) }, 'job dispatch failed; the outbox relay will retry')
   }
+}
+
+/** Adds the row's job to its queue under the row's id; a job of that id already there is kept. */
+export async function addJob (deps: AppDeps, row: JobRow): Promise<void> {
+  const delay = row.runAt === null ? 0 : Math.max(0, row.runAt.getTime() - Date.now())
+  await deps.queues.get(row.queue as QueueName).add(row.name, row.payload, { jobId: row.id, delay })
 }
 
 /** Jobs committed at least `olderThanMs` ago and never handed to BullMQ. */

@@ -13,7 +13,12 @@ export const isRecordedJobId = (id: string | undefined): id is string => id !== 
  * out of the outbox, so the relay does not add it again (which would run it
  * twice if BullMQ had already removed the finished job).
  */
-export async function markJobRunning (db: Executor, id: string, attempt: number): Promise<void> {
+export async function markJobRunning (
+  db: Executor,
+  id: string,
+  attempt: number,
+  queuePrefix: string
+): Promise<void> {
   if (!isRecordedJobId(id)) return
   await db
     .update(jobs)
@@ -21,6 +26,9 @@ export async function markJobRunning (db: Executor, id: string, attempt: number)
       status: 'running',
       attempts: attempt,
       enqueuedAt: sql`coalesce(${jobs.enqueuedAt}, now())`,
+      // Also for a row whose dispatch did not get to record it: jobs.requeue
+      // judges only rows of its own prefix.
+      queuePrefix: sql`coalesce(${jobs.queuePrefix}, ${queuePrefix})`,
       startedAt: sql`coalesce(${jobs.startedAt}, now())`,
       updatedAt: sql`now()`
     })

@@ -9,7 +9,8 @@ import { workspaces } from '../workspaces/workspaces.table.js'
  * inserts the row in its own transaction, and the row is handed to BullMQ
  * (with the row's id as the BullMQ job id) only after that commit. A row
  * whose `enqueuedAt` is still null after a crash is handed over by the
- * relay. PostgreSQL is the record of what was done; Redis only delivers.
+ * relay. PostgreSQL is the record of what was done; Redis only delivers,
+ * and a job Redis lost is handed over again (jobs.requeue.ts).
  */
 export const jobs = pgTable(
   'jobs',
@@ -32,6 +33,11 @@ export const jobs = pgTable(
     createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestampColumn().notNull().defaultNow(),
     enqueuedAt: timestampColumn(),
+    /**
+     * The BullMQ key prefix it was handed to: only processes on that prefix
+     * judge whether its job was lost (jobs.requeue.ts).
+     */
+    queuePrefix: text(),
     startedAt: timestampColumn(),
     finishedAt: timestampColumn(),
     updatedAt: timestampColumn().notNull().defaultNow()
@@ -39,6 +45,10 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_workspace_id_created_at_idx').on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
     index('jobs_outbox_idx').on(t.createdAt).where(sql`${t.enqueuedAt} is null`),
-    index('jobs_finished_at_idx').on(t.finishedAt).where(sql`${t.finishedAt} is not null`)
+    index('jobs_finished_at_idx').on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
+    // Handed over and not finished: the rows whose job may have been lost.
+    index('jobs_in_flight_idx')
+      .on(t.queuePrefix, t.id)
+      .where(sql`${t.status} in ('queued', 'running') and ${t.enqueuedAt} is not null`)
   ]
 )

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { AppDeps } from '../../../deps.js'
 import { dispatchJobs, type JobRow } from '../../jobs/jobs.outbox.js'
@@ -20,11 +20,14 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
  * job sits in this queue failed that way, or completed, the old job's
  * record is closed and a new job continues the send where the rows say it
  * stopped. A job whose processor failed for good stays failed (resume it).
- * A job of another queue prefix is never touched: only jobs this queue
- * holds are judged.
+ *
+ * A job gone from this queue altogether (a flushed Redis) is judged by its
+ * row, and only when the row was handed to this process's queue prefix,
+ * the one this deployment uses: while the row is unfinished, jobs.requeue
+ * puts the job back under its id and the send goes on there; once the row
+ * succeeded (the job completed and was removed), the send is continued
+ * here as for a completed job. A job of another prefix is never touched.
  */
-// TODO(#4): a send whose job vanished from Redis altogether (a flushed Redis) is not
-// requeued here, since a missing job may belong to another queue prefix; resume it.
 export async function recoverSends (deps: AppDeps, log: Logger): Promise<number> {
   const db = deps.database.db
   const queue = deps.queues.get('campaigns')
@@ -35,9 +38,10 @@ export async function recoverSends (deps: AppDeps, log: Logger): Promise<number>
     for (const campaign of page) {
       const jobId = campaign.sendJobId as string
       const job = await queue.getJob(jobId)
-      if (job === undefined) continue
-      const state = await job.getState()
-      if (LIVE_STATES.has(state)) continue
+      const state = job !== undefined
+        ? await job.getState()
+        : await removedState(deps, campaign.workspaceId, jobId)
+      if (state === undefined || LIVE_STATES.has(state)) continue
       const next = await continueSend(deps, campaign.workspaceId, campaign.id, jobId)
       if (next === undefined) continue
       const fields = { workspaceId: campaign.workspaceId, campaignId: campaign.id, jobId: next.id }
@@ -47,6 +51,15 @@ export async function recoverSends (deps: AppDeps, log: Logger): Promise<number>
     if (page.length < PAGE) return recovered
     afterId = page.at(-1)?.id ?? null
   }
+}
+
+/** 'removed' for a job gone from this queue whose row succeeded on this prefix; else undefined (not ours to judge). */
+async function removedState (deps: AppDeps, workspaceId: string, jobId: string): Promise<'removed' | undefined> {
+  const [row] = await deps.database.db
+    .select({ status: jobs.status, queuePrefix: jobs.queuePrefix })
+    .from(jobs)
+    .where(and(eq(jobs.workspaceId, workspaceId), eq(jobs.id, jobId)))
+  return row?.status === 'succeeded' && row.queuePrefix === deps.queues.prefix ? 'removed' : undefined
 }
 
 async function continueSend (

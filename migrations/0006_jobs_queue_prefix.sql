@@ -1,0 +1,2 @@
+ALTER TABLE "jobs" ADD COLUMN "queue_prefix" text;--> statement-breakpoint
+CREATE INDEX "jobs_in_flight_idx" ON "jobs" USING btree ("queue_prefix","id") WHERE "jobs"."status" in ('queued', 'running') and "jobs"."enqueued_at" is not null;
