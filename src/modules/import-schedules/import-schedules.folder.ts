@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { constants, createWriteStream, type Dirent } from 'node:fs'
+import { type BigIntStats, constants, createWriteStream, type Dirent } from 'node:fs'
 import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -16,11 +16,21 @@ import { matchesPattern } from './import-schedules.pattern.js'
  * half-written file is never imported. Files are left in place; a run
  * copies each matching file into the server's own file store
  * (`<DATA_DIR>/imports-files/`) while hashing it, and the import reads the
- * copy. A symbolic link is followed only to a file inside the same folder.
+ * copy, unless the schedule's memo says the file is unchanged since a run
+ * read it (its FileIdentity: see import-schedules.memo.ts). A symbolic
+ * link is followed only to a file inside the same folder.
  */
 
 /** At most this many matching files are read per run, oldest first; the rest wait for a later run. */
 export const MAX_FILES_PER_RUN = 1000
+
+/** What tells one version of a file from another without reading it. */
+export interface FileIdentity {
+  size: number
+  /** Decimal strings, exact: nanoseconds since the epoch, and the (unsigned 64-bit) inode number. */
+  mtimeNs: string
+  inode: string
+}
 
 export interface StoredFile {
   fileName: string
@@ -29,6 +39,8 @@ export interface StoredFile {
   size: number
   /** sha256 of the bytes, hex. */
   checksum: string
+  /** The file as it was opened, before its bytes were read (absent for a download). */
+  identity?: FileIdentity
 }
 
 /** A file of the folder that is not imported, and why (shown in the run's result). */
@@ -87,17 +99,19 @@ export async function copyToStore (
     throw new FolderFileError(`could not be opened (${(err as { code?: string }).code ?? 'error'})`)
   }
   try {
-    const stat = await handle.stat()
+    const stat = await handle.stat({ bigint: true })
     // What was opened is what was checked: a folder on the way swapped for a
     // link after the check would give another file.
     if (stat.dev !== source.dev || stat.ino !== source.ino) throw new FolderFileError('changed while it was read')
     if (!stat.isFile()) throw new FolderFileError('is not a regular file')
-    if (stat.size > maxBytes) throw new FolderFileError(`is larger than the limit of ${maxBytes} bytes`)
+    if (stat.size > BigInt(maxBytes)) throw new FolderFileError(`is larger than the limit of ${maxBytes} bytes`)
     await mkdir(store, { recursive: true })
     const filePath = path.join(store, `${randomUUID()}.upload`)
     try {
       const { size, checksum } = await hashedCopy(handle, filePath, maxBytes)
-      return { fileName: name, filePath, size, checksum }
+      // Taken before the read: a file that changes while it is read shows a
+      // newer mtime next time, so it is read again rather than trusted.
+      return { fileName: name, filePath, size, checksum, identity: identityOf(stat) }
     } catch (err) {
       await rm(filePath, { force: true })
       throw err
@@ -108,23 +122,43 @@ export async function copyToStore (
 }
 
 /**
- * The path to read for `name`, with the device and inode found there: the
- * entry itself, or the target of a link that stays inside the folder.
+ * The size, modification time and inode of what copyToStore would read for
+ * `name` (the file, or the target of a link inside the folder), without
+ * opening it; undefined when copyToStore would refuse it or it is gone.
  */
-async function insideFolder (folder: string, name: string): Promise<{ path: string, dev: number, ino: number }> {
+export async function fileIdentity (folder: string, name: string): Promise<FileIdentity | undefined> {
+  const source = await insideFolder(folder, name).catch((err) => {
+    if (err instanceof FolderFileError) return undefined
+    throw err
+  })
+  if (source === undefined || !source.stat.isFile()) return undefined
+  return identityOf(source.stat)
+}
+
+const identityOf = (stat: BigIntStats): FileIdentity =>
+  ({ size: Number(stat.size), mtimeNs: stat.mtimeNs.toString(), inode: stat.ino.toString() })
+
+/**
+ * The path to read for `name`, with what lstat finds there: the entry
+ * itself, or the target of a link that stays inside the folder.
+ */
+async function insideFolder (
+  folder: string,
+  name: string
+): Promise<{ path: string, dev: bigint, ino: bigint, stat: BigIntStats }> {
   const base = await realpath(folder)
   const entry = path.join(base, name)
-  const stat = await lstat(entry).catch(() => undefined)
+  const stat = await lstat(entry, { bigint: true }).catch(() => undefined)
   if (stat === undefined) throw new FolderFileError('disappeared before it was read')
-  if (!stat.isSymbolicLink()) return { path: entry, dev: stat.dev, ino: stat.ino }
+  if (!stat.isSymbolicLink()) return { path: entry, dev: stat.dev, ino: stat.ino, stat }
   const target = await realpath(entry).catch(() => undefined)
   if (target === undefined) throw new FolderFileError('is a broken symbolic link')
   if (!target.startsWith(`${base}${path.sep}`)) {
     throw new FolderFileError('is a symbolic link to something outside the import folder; it is not read')
   }
-  const targetStat = await lstat(target).catch(() => undefined)
+  const targetStat = await lstat(target, { bigint: true }).catch(() => undefined)
   if (targetStat === undefined) throw new FolderFileError('disappeared before it was read')
-  return { path: target, dev: targetStat.dev, ino: targetStat.ino }
+  return { path: target, dev: targetStat.dev, ino: targetStat.ino, stat: targetStat }
 }
 
 async function hashedCopy (

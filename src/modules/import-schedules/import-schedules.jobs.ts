@@ -1,18 +1,26 @@
 import { Type } from 'typebox'
 import type { JobDefinition } from '../../jobs/registry.js'
+import { isRecordedJobId } from '../jobs/jobs.status.js'
+import { startScheduledRun } from './import-schedules.enqueue.js'
 import { type RunPayload, RunPayloadSchema } from './import-schedules.payload.js'
 import { runImportSchedule } from './import-schedules.run.js'
 import { reconcileSchedulers, RUN_JOB_NAME } from './import-schedules.scheduler.js'
 
-/** One run of a schedule; produced by its job scheduler, or by POST /v1/import-schedules/{id}/run. */
-// TODO(#4): a run the scheduler starts has no `jobs` record, so its result
-// (and a failed download) shows only in BullMQ and the worker log, not
-// through the API; the schedule would need last-run outcome columns.
+/**
+ * One run of a schedule. A job with the id of a `jobs` row is the run
+ * itself (recorded by POST /v1/import-schedules/{id}/run, or by the
+ * scheduler's job); a job with another id comes from the schedule's BullMQ
+ * job scheduler, and records the run as a job of its own and hands it
+ * over, so every run has a record the API shows, with its status kept by
+ * the worker.
+ */
 const runSchedule: JobDefinition = {
   name: RUN_JOB_NAME,
   queue: 'imports',
   payload: RunPayloadSchema,
-  process: (payload, ctx) => runImportSchedule(payload as RunPayload, ctx)
+  process: (payload, ctx) => isRecordedJobId(ctx.jobId)
+    ? runImportSchedule(payload as RunPayload, ctx)
+    : startScheduledRun(payload as RunPayload, ctx)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull } from 'drizzle-orm'
 import type { Executor } from '../../db/pool.js'
 import { scoped } from '../../lib/records/tenant.js'
 import type { ImportScheduleRow } from './import-schedules.resource.js'
@@ -16,17 +16,6 @@ export async function getImportSchedule (
     .where(scoped(importSchedules, workspaceId, eq(importSchedules.id, id)))
     .limit(1)
   return row as ImportScheduleRow | undefined
-}
-
-/**
- * Records that a run started. Only `lastRunAt` changes: not the version nor
- * `updatedAt`, so a run never makes a client's ETag stale.
- */
-export async function markImportScheduleRun (db: Executor, workspaceId: string, id: string): Promise<void> {
-  await db
-    .update(importSchedules)
-    .set({ lastRunAt: sql`now()` })
-    .where(scoped(importSchedules, workspaceId, eq(importSchedules.id, id)))
 }
 
 export interface ActiveSchedule {

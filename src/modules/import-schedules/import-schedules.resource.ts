@@ -4,6 +4,7 @@ import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ResourceDefinition, Row } from '../../lib/resource/resource.js'
 import type { ImportFormat } from '../imports/imports.schemas.js'
 import { ImportScheduleInvalidError } from './import-schedules.errors.js'
+import { lastRunOf } from './import-schedules.last-run.js'
 import {
   canonicalTimeZone,
   cronRefusal,
@@ -49,6 +50,7 @@ export function importScheduleToDto (row: ImportScheduleRow, now = new Date()): 
   const next = row.isActive ? nextRun(row.cron, row.timezone, now) : null
   return recordToDto<ImportSchedule>(importScheduleSchemas.record, row, {
     source: sourceOf(row),
+    lastRun: lastRunOf(row),
     nextRunAt: next?.toISOString() ?? null
   })
 }

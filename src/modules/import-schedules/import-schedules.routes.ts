@@ -15,10 +15,11 @@ import { listQuerySchema } from '../../lib/resource/resource.routes.js'
 import { createResource, deleteResource, etag, updateResource } from '../../lib/resource/resource.service.js'
 import { pageSchema, ProblemRefSchema, UuidSchema } from '../../lib/schemas.js'
 import { acceptedJobResponse, replyAccepted } from '../jobs/jobs.accepted.js'
-import { dispatchJobs, recordJob } from '../jobs/jobs.outbox.js'
+import { dispatchJobs } from '../jobs/jobs.outbox.js'
+import { recordRun } from './import-schedules.enqueue.js'
 import { getImportSchedule } from './import-schedules.queries.js'
 import { importScheduleResource, type ImportScheduleRow, importScheduleToDto } from './import-schedules.resource.js'
-import { syncSchedulerAfterCommit, RUN_JOB_NAME } from './import-schedules.scheduler.js'
+import { syncSchedulerAfterCommit } from './import-schedules.scheduler.js'
 
 const base = '/v1/import-schedules'
 const item = `${base}/:importScheduleId`
@@ -181,7 +182,8 @@ export async function importSchedulesRoutes (app: FastifyInstance) {
         'activating it). The job\'s result lists the imports started (one per new file), the files ' +
         'skipped as already imported by this schedule (same sha256), and the files refused with why. A ' +
         'URL that cannot be fetched (a refused address, a 404, a file over the size limit) fails the job ' +
-        'with the reason; a transient failure is retried.',
+        'with the reason; a transient failure is retried. Once the run starts, the schedule\'s `lastRun` ' +
+        'names this job and follows its outcome, as it does for the runs of the cron.',
       security,
       params: ParamsSchema,
       headers: IdempotencyHeaders,
@@ -196,13 +198,7 @@ export async function importSchedulesRoutes (app: FastifyInstance) {
     const job = await app.deps.db.transaction(async (tx) => {
       const row = await getImportSchedule(tx, workspaceId, id)
       if (row === undefined) throw notFound(def, id)
-      return recordJob(tx, {
-        workspaceId,
-        queue: 'imports',
-        name: RUN_JOB_NAME,
-        payload: { workspaceId, scheduleId: id, requestedBy: userId },
-        createdBy: userId
-      })
+      return recordRun(tx, { workspaceId, scheduleId: id, trigger: 'request', requestedBy: userId })
     })
     await dispatchJobs(app.deps, [job])
     return replyAccepted(reply, job)

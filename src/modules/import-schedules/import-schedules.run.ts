@@ -3,15 +3,15 @@ import { mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { UnrecoverableError } from 'bullmq'
 import type { AppDeps } from '../../deps.js'
-import { type JobContext } from '../../jobs/registry.js'
+import type { JobContext } from '../../jobs/registry.js'
 import { ShutdownError } from '../../jobs/shutdown.js'
 import { downloadToFile } from '../../lib/net/https-download.js'
 import { DownloadError } from '../../lib/net/net.errors.js'
 import { startImport, type StartImport } from '../imports/imports.start.js'
-import { isRecordedJobId } from '../jobs/jobs.status.js'
 import {
   copyToStore,
   FolderFileError,
+  fileIdentity,
   importFileStoreOf,
   importFolderOf,
   listMatchingFiles,
@@ -19,7 +19,9 @@ import {
   type StoredFile
 } from './import-schedules.folder.js'
 import type { RunPayload } from './import-schedules.payload.js'
-import { getImportSchedule, markImportScheduleRun } from './import-schedules.queries.js'
+import { markRunFailed, markRunStarted, markRunSucceeded } from './import-schedules.last-run.js'
+import { isUnchanged, loadMemo, rememberFile } from './import-schedules.memo.js'
+import { getImportSchedule } from './import-schedules.queries.js'
 import type { ImportScheduleRow } from './import-schedules.resource.js'
 import { syncScheduler } from './import-schedules.scheduler.js'
 
@@ -31,6 +33,8 @@ export interface RunImport {
   size: number
   /** This schedule had already imported the same bytes: the earlier import is named. */
   duplicate: boolean
+  /** False for a folder file the memo vouched for: a duplicate counted without reading it. */
+  read: boolean
 }
 
 /** What a run did: the job's result. */
@@ -43,19 +47,23 @@ export interface RunOutcome {
   filesMatched: number
   importsStarted: number
   duplicatesSkipped: number
+  /** Of duplicatesSkipped, the folder files not read: unchanged since this schedule read them. */
+  unchangedSkipped: number
   imports: RunImport[]
   /** Files that were not imported, and why. */
   errors: { fileName: string | null, message: string }[]
 }
 
 /**
- * One run of a schedule: every new file of its source becomes an import
- * (startImport, with the schedule's settings and id), a file this schedule
- * already imported comes back as a duplicate and its copy is dropped.
+ * One run of a schedule, recorded in `jobs` (by POST .../run, or by the
+ * job of its scheduler: see import-schedules.enqueue.ts): every new file
+ * of its source becomes an import (startImport, with the schedule's
+ * settings and id), a file this schedule already imported comes back as a
+ * duplicate and its copy is dropped. The schedule's `lastRun*` columns
+ * follow the run from its start to its outcome.
  *
- * A run the scheduler produced for a schedule that is now deleted or
- * inactive does nothing and removes the stale scheduler; a run a user asked
- * for (POST .../run, recorded in `jobs`) also runs an inactive schedule.
+ * A run the cron started for a schedule that has become inactive since
+ * does nothing (a run someone asked for also runs an inactive schedule).
  * Folder files are handled one by one, and a refused file is listed in
  * `errors` without stopping the others. A URL that cannot be fetched fails
  * the job: for good when retrying cannot help (a refused address, a 404, a
@@ -65,15 +73,45 @@ export async function runImportSchedule (payload: RunPayload, ctx: JobContext): 
   const { deps } = ctx
   const outcome = emptyOutcome(payload.scheduleId)
   const row = await getImportSchedule(deps.database.db, payload.workspaceId, payload.scheduleId)
-  const isScheduled = !isRecordedJobId(ctx.jobId)
-  if (row === undefined || (isScheduled && !row.isActive)) {
-    // Re-read, not just removed: the schedule may have come back meanwhile.
-    if (isScheduled) await syncScheduler(deps, payload.workspaceId, payload.scheduleId)
+  const trigger = payload.trigger ?? 'request'
+  if (row === undefined || (trigger === 'schedule' && !row.isActive)) {
+    if (trigger === 'schedule') await syncScheduler(deps, payload.workspaceId, payload.scheduleId)
     const reason = row === undefined ? 'the schedule was deleted' : 'the schedule is inactive'
     return { ...outcome, status: 'skipped', reason }
   }
-  await markImportScheduleRun(deps.database.db, row.workspaceId, row.id)
-  const requestedBy = payload.requestedBy ?? null
+  const run = { workspaceId: row.workspaceId, scheduleId: row.id, jobId: ctx.jobId }
+  await markRunStarted(ctx, { ...run, trigger })
+  try {
+    await runSource(deps, row, payload.requestedBy ?? null, outcome, ctx)
+  } catch (err) {
+    await markRunFailed(ctx, run, err)
+    throw err
+  }
+  await markRunSucceeded(ctx, run, {
+    filesMatched: outcome.filesMatched,
+    importsStarted: outcome.importsStarted,
+    duplicatesSkipped: outcome.duplicatesSkipped,
+    unchangedSkipped: outcome.unchangedSkipped,
+    filesRefused: outcome.errors.filter((e) => e.fileName !== null).length
+  })
+  ctx.log.info({
+    workspaceId: row.workspaceId,
+    importScheduleId: row.id,
+    importsStarted: outcome.importsStarted,
+    duplicatesSkipped: outcome.duplicatesSkipped,
+    unchangedSkipped: outcome.unchangedSkipped,
+    errors: outcome.errors.length
+  }, 'import schedule ran')
+  return outcome
+}
+
+async function runSource (
+  deps: AppDeps,
+  row: ImportScheduleRow,
+  requestedBy: string | null,
+  outcome: RunOutcome,
+  ctx: JobContext
+): Promise<void> {
   outcome.source = row.sourceType === 'url' ? 'url' : 'folder'
   if (row.sourceType === 'url') {
     const file = await fetchUrlSource(deps, row, ctx.signal)
@@ -82,14 +120,6 @@ export async function runImportSchedule (payload: RunPayload, ctx: JobContext): 
   } else {
     await runFolderSource(deps, row, requestedBy, outcome, ctx)
   }
-  ctx.log.info({
-    workspaceId: row.workspaceId,
-    importScheduleId: row.id,
-    importsStarted: outcome.importsStarted,
-    duplicatesSkipped: outcome.duplicatesSkipped,
-    errors: outcome.errors.length
-  }, 'import schedule ran')
-  return outcome
 }
 
 function emptyOutcome (scheduleId: string): RunOutcome {
@@ -101,6 +131,7 @@ function emptyOutcome (scheduleId: string): RunOutcome {
     filesMatched: 0,
     importsStarted: 0,
     duplicatesSkipped: 0,
+    unchangedSkipped: 0,
     imports: [],
     errors: []
   }
@@ -109,12 +140,16 @@ function emptyOutcome (scheduleId: string): RunOutcome {
 function record (outcome: RunOutcome, started: RunImport) {
   outcome.imports.push(started)
   if (started.duplicate) outcome.duplicatesSkipped++
-  else outcome.importsStarted++
+  if (!started.read) outcome.unchangedSkipped++
+  if (!started.duplicate) outcome.importsStarted++
 }
 
-// TODO(#4): every run copies and hashes every matching file, imported before
-// or not; a memo of (name, size, mtime) → checksum would let runs skip the
-// files they have seen. Until then, remove imported files from the folder.
+/**
+ * The folder's matching files, oldest first. A file the schedule's memo
+ * vouches for (same name, size, mtime and inode as when a run read it) is
+ * counted as the duplicate it was, without being opened; every other file
+ * is copied and hashed, handed over, and remembered.
+ */
 async function runFolderSource (
   deps: AppDeps,
   row: ImportScheduleRow,
@@ -122,6 +157,7 @@ async function runFolderSource (
   outcome: RunOutcome,
   ctx: JobContext
 ): Promise<void> {
+  const db = deps.database.db
   const folder = importFolderOf(deps.config, row.workspaceId)
   const names = await listMatchingFiles(folder, row.sourcePattern as string)
   if (names === undefined) {
@@ -133,9 +169,23 @@ async function runFolderSource (
     const rest = names.length - MAX_FILES_PER_RUN
     outcome.errors.push({ fileName: null, message: `${rest} more matching files wait for a later run` })
   }
+  const memo = await loadMemo(db, row, names)
   const store = importFileStoreOf(deps.config)
   for (const name of names.slice(0, MAX_FILES_PER_RUN)) {
     if (ctx.signal.aborted) throw new ShutdownError()
+    const known = memo.get(name)
+    if (known !== undefined && isUnchanged(known, await fileIdentity(folder, name))) {
+      record(outcome, {
+        importId: known.importId,
+        jobId: null,
+        fileName: name,
+        checksum: known.checksum,
+        size: known.size,
+        duplicate: true,
+        read: false
+      })
+      continue
+    }
     let file: StoredFile
     try {
       file = await copyToStore(folder, name, store, deps.config.IMPORT_MAX_BYTES)
@@ -144,11 +194,14 @@ async function runFolderSource (
       outcome.errors.push({ fileName: name, message: `the file ${err.message}` })
       continue
     }
-    record(outcome, await handOver(deps, row, file, requestedBy))
+    const started = await handOver(deps, row, file, requestedBy)
+    record(outcome, started)
+    if (file.identity !== undefined) await rememberFile(db, row, name, file.identity, started)
     await ctx.progress({
       filesMatched: outcome.filesMatched,
       importsStarted: outcome.importsStarted,
       duplicatesSkipped: outcome.duplicatesSkipped,
+      unchangedSkipped: outcome.unchangedSkipped,
       errors: outcome.errors.length
     })
   }
@@ -220,6 +273,7 @@ async function handOver (
     fileName: file.fileName,
     checksum: file.checksum,
     size: file.size,
-    duplicate: started.duplicate
+    duplicate: started.duplicate,
+    read: true
   }
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
@@ -8,6 +8,7 @@ import t from 'tap'
 import {
   copyToStore,
   FolderFileError,
+  fileIdentity,
   listMatchingFiles
 } from '../../../src/modules/import-schedules/import-schedules.folder.js'
 import { matchesPattern, patternRefusal } from '../../../src/modules/import-schedules/import-schedules.pattern.js'
@@ -87,14 +88,29 @@ t.test('the folder', async (t) => {
     t.equal(await listMatchingFiles(path.join(root, 'missing'), '*'), undefined)
   })
 
-  t.test('copies a file with its size and sha256', async (t) => {
+  const identityOf = async (file: string) => {
+    const stat = await lstat(file, { bigint: true })
+    return { size: Number(stat.size), mtimeNs: stat.mtimeNs.toString(), inode: stat.ino.toString() }
+  }
+
+  t.test('copies a file with its size, sha256 and identity', async (t) => {
     const copy = await copyToStore(folder, 'a-old.csv', store, 1000)
+    const identity = await identityOf(path.join(folder, 'a-old.csv'))
     t.same({ ...copy, filePath: path.dirname(copy.filePath) }, {
-      fileName: 'a-old.csv', filePath: store, size: 4, checksum: sha256('old\n')
+      fileName: 'a-old.csv', filePath: store, size: 4, checksum: sha256('old\n'), identity
     })
     t.equal(await readFile(copy.filePath, 'utf8'), 'old\n')
     const inner = await copyToStore(folder, 'h-in.csv', store, 1000)
     t.equal(inner.checksum, sha256('inner\n'), 'a link inside the folder is followed')
+    t.same(inner.identity, await identityOf(path.join(folder, 'sub', 'inner.csv')), 'the identity is the target\'s')
+  })
+
+  t.test('tells the identity of a file without reading it, only of what copyToStore reads', async (t) => {
+    t.same(await fileIdentity(folder, 'a-old.csv'), await identityOf(path.join(folder, 'a-old.csv')))
+    t.same(await fileIdentity(folder, 'h-in.csv'), await identityOf(path.join(folder, 'sub', 'inner.csv')))
+    for (const name of ['g-out.csv', 'k-dotdot.csv', 'j-broken.csv', 'i-dirlink.csv', 'gone.csv']) {
+      t.equal(await fileIdentity(folder, name), undefined, name)
+    }
   })
 
   t.test('refuses links out of the folder, odd entries and files over the limit', async (t) => {

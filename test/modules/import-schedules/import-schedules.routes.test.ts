@@ -50,6 +50,7 @@ t.test('import schedules', async (t) => {
       upsertKey: null,
       mapping: null,
       lastRunAt: null,
+      lastRun: null,
       nextRunAt: s.nextRunAt,
       createdAt: s.createdAt,
       updatedAt: s.createdAt,
@@ -246,7 +247,7 @@ t.test('import schedules', async (t) => {
     t.equal(res.headers.location, `/v1/jobs/${job.id}`)
     t.match(job, { type: 'import-schedule.run', status: 'queued' })
     const [row] = await app.deps.db.select().from(jobs).where(eq(jobs.id, job.id))
-    t.same(row?.payload, { workspaceId: ws.workspaceId, scheduleId: s.id, requestedBy: ws.userId })
+    t.same(row?.payload, { workspaceId: ws.workspaceId, scheduleId: s.id, requestedBy: ws.userId, trigger: 'request' })
     t.equal(row?.queue, 'imports')
     t.ok(row?.enqueuedAt, 'handed to BullMQ after the commit')
     const queued = await queue.getJob(job.id)

@@ -1,19 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type Job, QueueEvents } from 'bullmq'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import t from 'tap'
 import { imports } from '../../../src/modules/imports/imports.table.js'
 import { importSchedules } from '../../../src/modules/import-schedules/import-schedules.table.js'
 import { reconcileSchedulers } from '../../../src/modules/import-schedules/import-schedules.scheduler.js'
 import { startWorkers } from '../../../src/worker.js'
 import { buildTestApp } from '../../helper.js'
-import { createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
+import { createWorkspace } from '../../fixtures/workspaces.js'
 import { startHttpsServer } from './https-server.js'
+import { createSchedule, getSchedule, jobRecord, queueEvents, runNow, tempDir } from './run-helpers.js'
 
 // Real workers in this process, real Postgres and Redis, a real HTTPS
 // server with an openssl certificate, real files in temporary folders.
@@ -27,50 +25,8 @@ const INNER = 'email,firstName,lastName\ngrace@example.com,Grace,Hopper\n'
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const redisUrl = process.env.REDIS_URL as string
 
-async function tempDir (t: Tap, prefix: string) {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
-
-interface Tap {
-  teardown: (fn: () => unknown) => void
-}
-
-/** QueueEvents of a queue under the app's prefix, closed in teardown. */
-async function queueEvents (t: Tap, app: FastifyInstance, name: string) {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null })
-  // A short block, so closing does not wait out BullMQ's default 10 s.
-  const events = new QueueEvents(name, { connection, prefix: app.deps.queues.prefix, blockingTimeout: 200 })
-  await events.waitUntilReady()
-  t.teardown(async () => {
-    await events.close()
-    await connection.quit()
-  })
-  return events
-}
-
 const schedulerOf = (app: FastifyInstance, id: string) =>
   app.deps.queues.get('imports').getJobScheduler(`import-schedule:${id}`)
-
-async function createSchedule (ws: TestWorkspace, body: Record<string, unknown>) {
-  const res = await ws.request({
-    method: 'POST',
-    url: '/v1/import-schedules',
-    payload: { name: 'Contacts drop', cron: '0 3 * * *', object: 'contacts', mode: 'upsert', ...body }
-  })
-  if (res.statusCode !== 201) throw new Error(res.body)
-  return res.json() as { id: string }
-}
-
-/** POST .../run, then waits for the job; answers the job record as GET /v1/jobs shows it. */
-async function runNow (app: FastifyInstance, events: QueueEvents, ws: TestWorkspace, scheduleId: string) {
-  const res = await ws.request({ method: 'POST', url: `/v1/import-schedules/${scheduleId}/run` })
-  if (res.statusCode !== 202) throw new Error(res.body)
-  const job = await app.deps.queues.get('imports').getJob(res.json().id) as Job
-  await job.waitUntilFinished(events, 30_000).catch(() => undefined)
-  return (await ws.request({ method: 'GET', url: `/v1/jobs/${job.id}` })).json()
-}
 
 const importsOf = (app: FastifyInstance, scheduleId: string) =>
   app.deps.db.select().from(imports).where(eq(imports.scheduleId, scheduleId))
@@ -184,9 +140,19 @@ t.test('folder sources, reconcile and scheduled runs', async (t) => {
     const delayed = (await queue.getDelayed()).find((j) => j.data.scheduleId === s.id)
     t.equal(delayed?.name, 'import-schedule.run', 'the scheduler queued the next run')
     await delayed?.promote()
-    const result = await delayed?.waitUntilFinished(events, 30_000)
-    t.match(result, { scheduleId: s.id, importsStarted: 1, imports: [{ fileName: 'leads-1.csv', duplicate: false }] })
+    // The scheduler's job records the run as a job of its own and hands it over.
+    const handOver = await delayed?.waitUntilFinished(events, 30_000)
+    t.match(handOver, { scheduleId: s.id, status: 'queued', jobId: String })
+    const run = await jobRecord(app, events, ws, handOver.jobId)
+    t.match(run, {
+      id: handOver.jobId,
+      type: 'import-schedule.run',
+      status: 'succeeded',
+      result: { scheduleId: s.id, importsStarted: 1, imports: [{ fileName: 'leads-1.csv', duplicate: false }] }
+    })
     t.match(await importsOf(app, s.id), [{ createdBy: null, object: 'leads' }])
+    const { body } = await getSchedule(ws, s.id)
+    t.match(body.lastRun, { jobId: handOver.jobId, trigger: 'schedule', status: 'succeeded' })
 
     // Deactivated behind the API's back: the scheduler's next job notices.
     await app.deps.db.update(importSchedules).set({ isActive: false }).where(eq(importSchedules.id, s.id))
