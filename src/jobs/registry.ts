@@ -33,8 +33,22 @@ export interface JobDefinition {
   payload: TSchema
   schedule?: { id: string, every: number } | { id: string, pattern: string, tz?: string }
   process: (payload: unknown, ctx: JobContext) => Promise<unknown>
+  /**
+   * Called once BullMQ gave the job up without its processor knowing (its
+   * worker died more often than the stall limit allows), after the job's
+   * row was closed as failed: closes whatever else the processor keeps the
+   * state of. It must not throw for a record that is gone.
+   */
+  abandoned?: (payload: unknown, ctx: AbandonedContext) => Promise<void>
 }
 
+export interface AbandonedContext {
+  deps: AppDeps
+  log: Logger
+  jobId: string
+  /** Why BullMQ gave it up, as the row now says. */
+  error: string
+}
 
 export const JOBS: readonly JobDefinition[] = [
   purgeIdempotencyKeys,

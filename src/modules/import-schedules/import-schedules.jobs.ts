@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import type { JobDefinition } from '../../jobs/registry.js'
 import { isRecordedJobId } from '../jobs/jobs.status.js'
 import { startScheduledRun } from './import-schedules.enqueue.js'
+import { markRunAbandoned } from './import-schedules.last-run.js'
 import { type RunPayload, RunPayloadSchema } from './import-schedules.payload.js'
 import { runImportSchedule } from './import-schedules.run.js'
 import { reconcileSchedulers, RUN_JOB_NAME } from './import-schedules.scheduler.js'
@@ -20,7 +21,11 @@ const runSchedule: JobDefinition = {
   payload: RunPayloadSchema,
   process: (payload, ctx) => isRecordedJobId(ctx.jobId)
     ? runImportSchedule(payload as RunPayload, ctx)
-    : startScheduledRun(payload as RunPayload, ctx)
+    : startScheduledRun(payload as RunPayload, ctx),
+  abandoned: async (payload, { deps, jobId, error }) => {
+    const { workspaceId, scheduleId } = payload as RunPayload
+    await markRunAbandoned(deps, { workspaceId, scheduleId, jobId }, error)
+  }
 }
 
 /**

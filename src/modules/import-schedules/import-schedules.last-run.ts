@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq'
 import { and, eq, sql } from 'drizzle-orm'
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core'
+import type { AppDeps } from '../../deps.js'
 import type { JobContext } from '../../jobs/registry.js'
 import { ShutdownError } from '../../jobs/shutdown.js'
 import { scoped } from '../../lib/records/tenant.js'
@@ -15,10 +16,6 @@ import { importSchedules, type LastRunCounts } from './import-schedules.table.js
  * `updatedAt`. The run's `jobs` row says the same in more detail, for 30
  * days; the schedule keeps the outcome of its last run for good.
  */
-// TODO(#4): a run whose worker died and that BullMQ then fails as stalled
-// (past maxStalledCount, without calling the processor) stays `running`
-// here, as its `jobs` row does; a maintenance pass over the failed set
-// could close both.
 
 interface RunRef {
   workspaceId: string
@@ -75,7 +72,19 @@ async function attemptsOf (ctx: JobContext): Promise<number> {
   return job?.opts.attempts ?? 1
 }
 
-async function finish (ctx: JobContext, run: RunRef, values: PgUpdateSetSource<typeof importSchedules>) {
+/**
+ * BullMQ gave the run up after its workers died under it, so the run never
+ * said how it ended (jobs.requeue.ts closed its `jobs` row): it failed.
+ */
+export async function markRunAbandoned (deps: AppDeps, run: RunRef, error: string): Promise<void> {
+  await finish({ deps }, run, { lastRunStatus: 'failed', lastRunFinishedAt: sql`now()`, lastRunError: error })
+}
+
+async function finish (
+  ctx: Pick<JobContext, 'deps'>,
+  run: RunRef,
+  values: PgUpdateSetSource<typeof importSchedules>
+) {
   await ctx.deps.database.db
     .update(importSchedules)
     .set(values)

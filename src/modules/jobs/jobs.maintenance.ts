@@ -18,16 +18,20 @@ const relayOutbox: JobDefinition = {
   }
 }
 
-/** A handed-over job that Redis lost (a flushed or failed-over Redis) is handed over again (jobs.requeue.ts). */
+/**
+ * A handed-over job that Redis lost (a flushed or failed-over Redis) is
+ * handed over again; one BullMQ finished without its record hearing (given
+ * up after its workers died) has its record closed (jobs.requeue.ts).
+ */
 const requeueLost: JobDefinition = {
   name: 'jobs.requeue',
   queue: 'maintenance',
   payload: Type.Object({}, { additionalProperties: false }),
   schedule: { id: 'jobs.requeue.every-30s', every: 30_000 },
   async process (_payload, { deps, log }) {
-    const requeued = await requeueLostJobs(deps, log)
-    if (requeued > 0) log.info({ requeued }, 'lost jobs queued again')
-    return { requeued }
+    const counts = await requeueLostJobs(deps, log)
+    if (counts.requeued > 0 || counts.closed > 0) log.info(counts, 'lost jobs queued again, given-up jobs closed')
+    return counts
   }
 }
 

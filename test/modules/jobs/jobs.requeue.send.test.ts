@@ -74,9 +74,9 @@ t.test('a send whose job Redis lost mid-send is continued by its own job to the 
   const sentBefore = (await sendStatusCounts(db, campaign.id)).sent ?? 0
   t.ok(sentBefore >= 5 && sentBefore < 50, `stopped after ${sentBefore} of 50`)
 
-  t.equal(await requeueLostJobs(app.deps, app.deps.logger), 0, 'not within the grace')
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 0, closed: 0 }, 'not within the grace')
   await ageJob(job.id)
-  t.equal(await requeueLostJobs(app.deps, app.deps.logger), 1, 'queued again once past it')
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 1, closed: 0 }, 'queued again once past it')
   const back = await queue.getJob(job.id)
   t.same(back?.data, { workspaceId: ws.workspaceId, campaignId: campaign.id }, 'same id, same payload')
 

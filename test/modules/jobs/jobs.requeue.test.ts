@@ -79,7 +79,7 @@ function runRequeue (log = app.deps.logger) {
     signal: new AbortController().signal,
     progress: async () => {}
   }
-  return requeueDefinition.process({}, ctx) as Promise<{ requeued: number }>
+  return requeueDefinition.process({}, ctx) as Promise<{ requeued: number, closed: number }>
 }
 
 async function events (t: Test) {
@@ -118,7 +118,7 @@ t.test('a queued job lost from Redis goes back under its id and payload, and run
   await age(row.id, QUEUED_GRACE_MS + 5_000)
 
   const { log, lines } = capturedLogger()
-  t.same(await runRequeue(log), { requeued: 1 }, 'one job queued again')
+  t.same(await runRequeue(log), { requeued: 1, closed: 0 }, 'one job queued again')
   const job = await queue.getJob(row.id)
   t.equal(job?.id, row.id, 'back under the row id')
   t.equal(job?.name, 'test.lost')
@@ -126,14 +126,15 @@ t.test('a queued job lost from Redis goes back under its id and payload, and run
   t.equal(await job?.getState(), 'waiting')
   const warning = lines.find((l) => l.msg === 'job lost from its queue; queued again')
   t.match(warning, { level: 40, jobId: row.id, queue: 'maintenance', jobName: 'test.lost', workspaceId: ws.workspaceId })
-  t.match(lines.find((l) => l.msg === 'lost jobs queued again'), { requeued: 1 }, 'the run counts them')
+  t.match(lines.find((l) => l.msg === 'lost jobs queued again, given-up jobs closed'), { requeued: 1, closed: 0 },
+    'the run counts them')
 
   const requeued = await rowOf(row.id)
   t.equal(requeued.status, 'queued')
   t.equal(requeued.error, LOST_JOB_ERROR, 'the row says why it waits again')
   t.ok(requeued.enqueuedAt !== null && requeued.enqueuedAt.getTime() > Date.now() - 60_000, 'handed over now')
 
-  t.same(await runRequeue(), { requeued: 0 }, 'a second run finds its job and leaves it')
+  t.same(await runRequeue(), { requeued: 0, closed: 0 }, 'a second run finds its job and leaves it')
   t.equal((await queue.getJobs(['waiting'])).filter((j) => j.id === row.id).length, 1, 'added once')
 
   const queueEvents = await events(t)
@@ -161,7 +162,7 @@ t.test('a running job whose worker stopped updating, and whose job Redis lost, g
   await age(quiet.id, RUNNING_GRACE_LOCKS * lockMs + 5_000)
   await age(busy.id, (RUNNING_GRACE_LOCKS * lockMs) / 2)
 
-  t.same(await requeueLostJobs(app.deps, app.deps.logger), 1)
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 1, closed: 0 })
   t.same((await queue.getJob(quiet.id))?.data, { n: 1 }, 'the quiet one is back')
   const back = await rowOf(quiet.id)
   t.equal(back.status, 'queued', 'queued again until a worker takes it')
@@ -204,7 +205,7 @@ t.test('rows whose job is there, that finished, that are fresh, or of another pr
   const before = new Map<string, JobRow>()
   for (const row of [present, succeeded, failed, fresh, foreign, undispatched]) before.set(row.id, await rowOf(row.id))
 
-  t.same(await requeueLostJobs(app.deps, app.deps.logger), 0, 'nothing to requeue')
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 0, closed: 0 }, 'nothing to requeue')
   for (const [id, row] of before) t.same(await rowOf(id), row, `row ${JSON.stringify(row.payload)} unchanged`)
   t.equal(await (await queue.getJob(present.id))?.getState(), 'waiting', 'the present job is as it was')
   for (const row of [succeeded, failed, fresh, foreign, undispatched]) {
@@ -213,7 +214,7 @@ t.test('rows whose job is there, that finished, that are fresh, or of another pr
 
   // Past its grace, the fresh one is lost too.
   await age(fresh.id, QUEUED_GRACE_MS + 5_000)
-  t.same(await requeueLostJobs(app.deps, app.deps.logger), 1)
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 1, closed: 0 })
   t.same((await queue.getJob(fresh.id))?.data, { n: 6 })
 })
 
@@ -228,10 +229,10 @@ t.test('candidates are paged: more than a page of lost jobs all go back', async 
       queue_prefix = ${app.deps.queues.prefix}
     where workspace_id = ${ws.workspaceId}::uuid
   `)
-  t.equal(await requeueLostJobs(app.deps, app.deps.logger), 520)
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 520, closed: 0 })
   const ids = new Set((await queue.getJobs(['waiting'], 0, -1)).map((j) => j.id))
   t.ok(rows.every((r) => ids.has(r.id)), 'every one is in the queue again')
-  t.equal(await requeueLostJobs(app.deps, app.deps.logger), 0)
+  t.same(await requeueLostJobs(app.deps, app.deps.logger), { requeued: 0, closed: 0 })
 })
 
 t.test('a job that runs before its dispatch was recorded takes the prefix of the worker that runs it', async (t) => {
