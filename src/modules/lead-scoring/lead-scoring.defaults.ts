@@ -42,7 +42,14 @@ export const DEFAULT_RULES: ScoringRules = {
     { name: 'Warm source', type: 'source', anyOf: ['referral', 'partner', 'existing_customer'], points: 15 },
     { name: 'Inbound source', type: 'source', anyOf: ['web', 'event'], points: 5 },
     { name: '50 or more employees', type: 'company_size', min: 50, max: null, points: 10 },
-    { name: 'Budget of 10,000 or more', type: 'estimated_amount', min: '10000.00', max: null, points: 15 }
+    {
+      name: 'Budget of 10,000 or more',
+      type: 'estimated_amount',
+      min: '10000.00',
+      max: null,
+      currency: null,
+      points: 15
+    }
   ],
   engagement: {
     openedPoints: 2,

@@ -32,7 +32,7 @@ export function normalizeRules (body: ReplaceScoringRulesBody): ScoringRules {
     }
     return input.type === 'company_size'
       ? { ...input, min: min as number | null, max: max as number | null }
-      : { ...input, min: min as string | null, max: max as string | null }
+      : { ...input, min: min as string | null, max: max as string | null, currency: input.currency ?? null }
   })
   if (errors.length > 0) {
     const detail = errors.map((e) => `${e.pointer}: ${e.message}`).join('; ')
@@ -84,7 +84,11 @@ export function describeRule (rule: FitRule): string {
     case 'title_contains': return `title contains ${listed(rule.anyOf)}`
     case 'source': return `source is ${listed(rule.anyOf)}`
     case 'company_size': return range('numberOfEmployees', rule.min, rule.max)
-    case 'estimated_amount': return range('estimatedAmount', rule.min, rule.max)
+    case 'estimated_amount': {
+      // A document stored before rules named a currency has no such key.
+      const currency = rule.currency ?? null
+      return `${range('estimatedAmount', rule.min, rule.max)}${currency === null ? '' : ` ${currency}`}`
+    }
     case 'email_domain':
       return rule.freeMail ? 'email is at a free-mail provider' : 'email is not at a free-mail provider'
   }

@@ -1,5 +1,6 @@
 import { Type, type Static, type TProperties, type TSchema } from 'typebox'
 import {
+  CurrencySchema,
   MoneySchema,
   Nullable,
   StringEnum,
@@ -66,9 +67,16 @@ function fitRuleSchemas (isInput: boolean) {
       max: bound(employees())
     }),
     rule('estimated_amount', 'The lead\'s estimatedAmount lies in the range (both ends included, ' +
-      'exact decimals)', {
+      'exact decimals), in the rule\'s currency when it names one', {
       min: bound(MoneySchema),
-      max: bound(MoneySchema)
+      max: bound(MoneySchema),
+      currency: bound(Type.String({
+        ...CurrencySchema,
+        description: 'only leads whose currency is this ISO 4217 code match. Null (or left out): ' +
+          'any lead\'s amount is compared as it is, whatever its currency; no exchange rates are ' +
+          'applied, so a workspace that sells in several currencies writes one rule per currency',
+        examples: ['EUR']
+      }))
     }),
     rule('email_domain', 'The lead\'s email is (freeMail true) or is not (false) at a free-mail provider', {
       freeMail: Type.Boolean({
@@ -124,7 +132,7 @@ export const ReplaceScoringRulesBodySchema = Type.Object(
         { name: 'Software industry', type: 'industry', anyOf: ['Software', 'SaaS'], points: 15 },
         { name: 'Senior title', type: 'title_contains', anyOf: ['head', 'director'], points: 10 },
         { name: 'Mid-size company', type: 'company_size', min: 50, max: 1000, points: 10 },
-        { name: 'Big budget', type: 'estimated_amount', min: '25000.00', points: 20 },
+        { name: 'Big budget', type: 'estimated_amount', min: '25000.00', currency: 'EUR', points: 20 },
         { name: 'Free mail', type: 'email_domain', freeMail: true, points: -10 }
       ],
       engagement: { openedPoints: 2, clickedPoints: 5, respondedPoints: 15, halfLifeDays: 30, maxPoints: 40 }

@@ -75,10 +75,13 @@ function condition (rule: FitRule): SQL {
       return sql`l.source = any (${textArray(rule.anyOf)})`
     case 'company_size':
       return range(sql`l.number_of_employees`, rule.min, rule.max, sql`integer`)
-    case 'estimated_amount':
-      // TODO(#4): amounts are compared as they are, in each lead's own
-      // currency; a workspace that sells in several needs exchange rates.
-      return range(sql`l.estimated_amount`, rule.min, rule.max, sql`numeric`)
+    case 'estimated_amount': {
+      // No exchange rates: a rule naming a currency looks only at leads in
+      // it; one naming none compares every amount as it is.
+      const amount = range(sql`l.estimated_amount`, rule.min, rule.max, sql`numeric`)
+      const currency = rule.currency ?? null
+      return currency === null ? amount : sql`${amount} and l.currency = ${currency}::text`
+    }
     case 'email_domain':
       return rule.freeMail
         ? sql`${emailDomain} = any (${textArray(FREE_MAIL_DOMAINS)})`

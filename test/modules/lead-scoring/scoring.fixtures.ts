@@ -23,7 +23,7 @@ export async function insertLeads (
     .values(rows.map((r, i) => ({
       workspaceId,
       lastName: `Lead ${i}`,
-      currency: 'EUR',
+      currency: r.currency ?? 'EUR',
       industry: r.industry,
       title: r.title,
       source: r.source,

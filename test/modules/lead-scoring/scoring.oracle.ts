@@ -21,6 +21,8 @@ export interface OracleLead {
   source: string | null
   numberOfEmployees: number | null
   estimatedAmount: string | null
+  /** EUR when left out (what insertLeads stores). */
+  currency?: string
   email: string | null
 }
 
@@ -74,6 +76,7 @@ function matches (rule: FitRule, lead: OracleLead): boolean {
       return inRange(n === null ? null : new Decimal(n), rule.min, rule.max)
     }
     case 'estimated_amount': {
+      if (rule.currency !== null && rule.currency !== (lead.currency ?? 'EUR')) return false
       const amount = lead.estimatedAmount
       return inRange(amount === null ? null : new Decimal(amount), rule.min, rule.max)
     }

@@ -46,7 +46,7 @@ t.test('PUT replaces the document, bumps the version and records one rescore', a
   const body = res.json()
   t.match(body.rules, { version: 1, isDefault: false, updatedBy: ws.userId })
   t.same(body.rules.fit[2], { ...RULES.fit[2] }, 'both bounds given')
-  t.same(body.rules.fit[3], { ...RULES.fit[3], max: null }, 'an absent bound is null')
+  t.same(body.rules.fit[3], { ...RULES.fit[3], max: null, currency: null }, 'an absent bound, or currency, is null')
   t.same(body.rules.engagement, { ...RULES.engagement, halfLifeDays: null }, 'no half-life: no decay')
   t.match(body.rescoreJob, { type: 'leads.rescore', status: 'queued' })
 

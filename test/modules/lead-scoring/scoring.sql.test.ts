@@ -41,8 +41,8 @@ const fitRule: fc.Arbitrary<Omit<FitRule, 'name'>> = fc.oneof(
   fc.record({ type: fc.constant('source' as const), anyOf: some(fc.constantFrom(...LEAD_SOURCES)), points }),
   fc.tuple(bounds(fc.integer({ min: 0, max: 2000 }), (a, b) => a < b), points)
     .map(([[min, max], p]) => ({ type: 'company_size' as const, min, max, points: p })),
-  fc.tuple(bounds(cents, (a, b) => Number(a) < Number(b)), points)
-    .map(([[min, max], p]) => ({ type: 'estimated_amount' as const, min, max, points: p })),
+  fc.tuple(bounds(cents, (a, b) => Number(a) < Number(b)), fc.constantFrom(null, 'EUR', 'USD'), points)
+    .map(([[min, max], currency, p]) => ({ type: 'estimated_amount' as const, min, max, currency, points: p })),
   fc.record({ type: fc.constant('email_domain' as const), freeMail: fc.boolean(), points })
 )
 
@@ -64,6 +64,7 @@ const leadArb: fc.Arbitrary<OracleLead> = fc.record({
   source: fc.option(fc.constantFrom(...LEAD_SOURCES)),
   numberOfEmployees: fc.option(fc.integer({ min: 0, max: 2000 })),
   estimatedAmount: fc.option(cents),
+  currency: fc.constantFrom('EUR', 'USD'),
   email: fc.option(fc.tuple(word, fc.constantFrom(...DOMAINS)).map(([u, d]) => `${u.replace(/[^a-z]/gi, 'x')}@${d}`))
 })
 
@@ -259,4 +260,28 @@ t.test('rule values are bound, never run as SQL', async (t) => {
   const rows = await scoreColumns(db, ids)
   t.same(ids.map((id) => rows.get(id)?.score), [0, 12, 12], '% and _ are plain characters')
   t.equal(rows.size, 3, 'the table is still there')
+})
+
+t.test('an amount rule naming a currency looks only at leads in that currency', async (t) => {
+  const ws = await createWorkspace(app)
+  const rules: ScoringRules = {
+    fit: [
+      { name: 'Big EUR', type: 'estimated_amount', min: '10000.00', max: null, currency: 'EUR', points: 20 },
+      { name: 'Big any', type: 'estimated_amount', min: '10000.00', max: null, currency: null, points: 5 }
+    ],
+    engagement: { ...DEFAULT_RULES.engagement }
+  }
+  const blank = { industry: null, title: null, source: null, numberOfEmployees: null, email: null }
+  const ids = await insertLeads(db, ws.workspaceId, [
+    { ...blank, estimatedAmount: '25000.00', currency: 'EUR' },
+    { ...blank, estimatedAmount: '25000.00', currency: 'USD' },
+    { ...blank, estimatedAmount: '500.00', currency: 'EUR' }
+  ])
+  await scoreLeads(db, target(ws.workspaceId, rules, Date.now()), { ids })
+  const rows = await scoreColumns(db, ids, rules)
+  t.same(ids.map((id) => rows.get(id)?.score), [25, 5, 0], 'EUR matches both rules, USD only the one without currency')
+  t.same(entriesOf(rows.get(ids[0] as string)).map((e) => (e as { description?: string }).description), [
+    'estimatedAmount at least 10000.00 EUR',
+    'estimatedAmount at least 10000.00'
+  ], 'the breakdown names the currency')
 })
