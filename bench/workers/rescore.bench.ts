@@ -4,16 +4,15 @@ import { type BenchContext, integerEnv, openBench, printLines, timed, waitForJob
 /**
  * `npm run bench:rescore`: a full rescore of BENCH_ROWS leads (default
  * 1,000,000) through the `leads.rescore` job (the default rules: fit rules
- * and decayed campaign engagement, with a breakdown per lead), against the
- * baseline: a hand-written set-based UPDATE that computes the same scores
- * (the default fit points and decayed engagement, capped), in chunks of
- * 5,000 by id, with no breakdown. Each round checks that both sides wrote
- * the same scores. Both leave a
- * row whose score would not change unwritten, so the first round (every
- * row new) and the second (the other side's scores in place) differ. Both run on
- * the same rows in the same run, baseline first, then ours, then both again,
- * each from a vacuumed table.
- * Only the ratio means anything on a shared machine; nothing passes or
+ * and decayed campaign engagement, with each lead's score facts, the rules
+ * version and the time), against the baseline: a hand-written set-based
+ * UPDATE that computes the same scores (the default fit points and decayed
+ * engagement, capped), in chunks of 5,000 by id, and writes the score and
+ * the time alone. Each round checks that both sides wrote the same
+ * scores. Both leave a row whose score would not change unwritten, so the
+ * first round (every row new) and the second (the other side's scores in
+ * place) differ. Both run on the same rows in the same run, baseline
+ * first, then ours, then both again, each from a vacuumed table. Only the ratio means anything on a shared machine; nothing passes or
  * fails on a number.
  */
 
