@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AppDeps } from '../../../deps.js'
-import { type JobContext } from '../../../jobs/registry.js'
+import type { JobContext } from '../../../jobs/registry.js'
 import { ShutdownError } from '../../../jobs/shutdown.js'
 import { classifyMailError } from '../../../lib/mail/mail.errors.js'
 import { type MailTransport, openMailTransport } from '../../../lib/mail/mail.transport.js'
