@@ -6,7 +6,7 @@ import { jsonResponse, problemResponses } from '../http/responses.js'
 import { pageSchema } from '../schemas.js'
 import { notFound } from './resource.errors.js'
 import { getRecord, listRecords, type ListQuery } from './resource.queries.js'
-import { idParams, listQuerySchema, recordSchemaId } from './resource.routes.js'
+import { idParamOf, idParams, listQuerySchema, recordSchemaId } from './resource.routes.js'
 import type { AnyResourceDefinition } from './resource.js'
 
 export interface RelatedList {
@@ -25,7 +25,7 @@ export interface RelatedList {
  */
 export function registerRelatedList (app: FastifyInstance, list: RelatedList) {
   const { parent, child } = list
-  const idParam = `${parent.name}Id`
+  const idParam = idParamOf(parent)
   const recordRef = Type.Unsafe(Type.Ref(recordSchemaId(child)))
   app.get(`/v1/${parent.plural}/:${idParam}/${child.plural}`, {
     config: { permission: { resource: child.plural, action: 'read' } },

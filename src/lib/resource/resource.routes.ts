@@ -16,8 +16,10 @@ import { notFound } from './resource.errors.js'
 import {
   DEFAULT_LIMIT, getRecord, listRecords, MAX_LIMIT, type ListQuery
 } from './resource.queries.js'
-import { createResource, deleteResource, etag, updateResource } from './resource.service.js'
-import type { AnyResourceDefinition, ResourceDefinition, Row } from './resource.js'
+import {
+  type AfterCommitContext, createResource, deleteResource, etag, updateResource
+} from './resource.service.js'
+import type { AnyResourceDefinition, ResourceDefinition, Row, Verb } from './resource.js'
 
 /** Query parameters every list shares: paging, sort and `q`. */
 export function listQuerySchema (def: AnyResourceDefinition, extra: Record<string, TSchema> = {}) {
@@ -68,24 +70,40 @@ function sortPattern (fields: string[]): string {
   return `^${key}(,${key}){0,${MAX_SORT_KEYS - 1}}$`
 }
 
-export function idParams (def: AnyResourceDefinition) {
-  return Type.Object({ [`${def.name}Id`]: UuidSchema }, { additionalProperties: false })
+/** The path parameter that names one record of the resource. */
+export function idParamOf (def: AnyResourceDefinition): string {
+  return def.idParam ?? `${def.name}Id`
 }
+
+export function idParams (def: AnyResourceDefinition) {
+  return Type.Object({ [idParamOf(def)]: UuidSchema }, { additionalProperties: false })
+}
+
+/** The name with its article and the plural, as the summaries say them. */
+export function wordingOf (def: AnyResourceDefinition): { aName: string, plural: string } {
+  return {
+    aName: def.wording?.aName ?? `a ${def.name}`,
+    plural: def.wording?.plural ?? def.plural
+  }
+}
+
+export type { Verb } from './resource.js'
 
 /**
  * Registers list, create, get, update and delete for a resource under
  * `/v1/<plural>`. Tenancy comes from request.tenant (set by the auth plugin);
  * roles from the route's permission config.
  */
-export type Verb = 'list' | 'create' | 'get' | 'update' | 'delete'
-
 export function registerResourceRoutes<R extends Row> (
   app: FastifyInstance,
   def: ResourceDefinition<R>,
   options: { verbs?: readonly Verb[] } = {}
 ) {
   const verbs = new Set(options.verbs ?? ['list', 'create', 'get', 'update', 'delete'])
-  const idParam = `${def.name}Id`
+  const idParam = idParamOf(def)
+  const words = wordingOf(def)
+  const problems = (verb: Verb, ...statuses: number[]) =>
+    def.problems?.[verb] ?? problemResponses(...statuses)
   const recordRef = Type.Unsafe(Type.Ref(recordSchemaId(def)))
   const base = `/v1/${def.plural}`
   const itemPath = `${base}/:${idParam}`
@@ -93,23 +111,24 @@ export function registerResourceRoutes<R extends Row> (
   const write = { permission: { resource: def.plural, action: 'write' as const } }
   const id = (request: FastifyRequest) =>
     (request.params as Record<string, string>)[idParam] as string
+  const after = (request: FastifyRequest): AfterCommitContext => ({ deps: app.deps, log: request.log })
 
   if (verbs.has('list')) app.get(base, {
     config: read,
     schema: {
       tags: [def.tag],
       operationId: `list${def.nounPlural}`,
-      summary: `List ${def.plural}`,
+      summary: `List ${words.plural}`,
       description: def.descriptions?.list ??
-        `A page of ${def.plural}, newest first unless \`sort\` says otherwise. ` +
+        `A page of ${words.plural}, newest first unless \`sort\` says otherwise. ` +
         'Filters combine with AND; a comma list inside one filter means any of the values.',
       security: [{ bearerAuth: [] }],
       querystring: listQuerySchema(def),
       response: {
         200: jsonResponse(
-          `A page of ${def.plural}`, pageSchema(recordRef, `A page of ${def.plural}`)
+          `A page of ${words.plural}`, pageSchema(recordRef, `A page of ${words.plural}`)
         ),
-        ...problemResponses(400, 401, 403)
+        ...problems('list', 400, 401, 403)
       }
     }
   }, async (request) => {
@@ -123,7 +142,7 @@ export function registerResourceRoutes<R extends Row> (
     schema: {
       tags: [def.tag],
       operationId: `create${def.noun}`,
-      summary: `Create a ${def.name}`,
+      summary: `Create ${words.aName}`,
       description: def.descriptions?.create,
       security: [{ bearerAuth: [] }],
       headers: IdempotencyHeaders,
@@ -132,11 +151,11 @@ export function registerResourceRoutes<R extends Row> (
         201: jsonResponse(
           `The new ${def.name}`, recordRef, { ETag: EtagHeader, Location: LocationHeader }
         ),
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422)
+        ...problems('create', 400, 401, 403, 409, 413, 415, 422)
       }
     }
   }, async (request, reply) => {
-    const row = await createResource(app.deps.db, def, request.tenant, request.body)
+    const row = await createResource(app.deps.db, def, request.tenant, request.body, after(request))
     reply.header('location', `${base}/${row.id}`)
     return sendRecord(reply.code(201), def, row)
   })
@@ -146,12 +165,12 @@ export function registerResourceRoutes<R extends Row> (
     schema: {
       tags: [def.tag],
       operationId: `get${def.noun}`,
-      summary: `Get a ${def.name}`,
+      summary: `Get ${words.aName}`,
       security: [{ bearerAuth: [] }],
       params: idParams(def),
       response: {
         200: jsonResponse(`The ${def.name}`, recordRef, { ETag: EtagHeader }),
-        ...problemResponses(400, 401, 403, 404)
+        ...problems('get', 400, 401, 403, 404)
       }
     }
   }, async (request, reply) => {
@@ -165,7 +184,7 @@ export function registerResourceRoutes<R extends Row> (
     schema: {
       tags: [def.tag],
       operationId: `update${def.noun}`,
-      summary: `Update a ${def.name}`,
+      summary: `Update ${words.aName}`,
       description: def.descriptions?.update ??
         'Merges the body into the record (RFC 7396): absent fields stay, ' +
         '`null` clears an optional field. With If-Match, a stale ETag answers 412 ' +
@@ -176,13 +195,13 @@ export function registerResourceRoutes<R extends Row> (
       body: def.schemas.update,
       response: {
         200: jsonResponse(`The updated ${def.name}`, recordRef, { ETag: EtagHeader }),
-        ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
+        ...problems('update', 400, 401, 403, 404, 409, 412, 413, 415, 422)
       }
     }
   }, async (request, reply) => {
     const ifMatch = request.headers['if-match']
     const row = await updateResource(
-      app.deps.db, def, request.tenant, id(request), request.body, ifMatch
+      app.deps.db, def, request.tenant, id(request), request.body, ifMatch, after(request)
     )
     return sendRecord(reply, def, row)
   })
@@ -192,7 +211,7 @@ export function registerResourceRoutes<R extends Row> (
     schema: {
       tags: [def.tag],
       operationId: `delete${def.noun}`,
-      summary: `Delete a ${def.name}`,
+      summary: `Delete ${words.aName}`,
       description: def.descriptions?.delete ??
         `Removes the ${def.name} from every read and list. ` +
         `A ${def.name} that other live records still refer to is not deleted: ` +
@@ -202,11 +221,12 @@ export function registerResourceRoutes<R extends Row> (
       headers: IfMatchHeaders,
       response: {
         204: NoContentResponse,
-        ...problemResponses(400, 401, 403, 404, 409, 412)
+        ...problems('delete', 400, 401, 403, 404, 409, 412)
       }
     }
   }, async (request, reply) => {
-    await deleteResource(app.deps.db, def, request.tenant, id(request), request.headers['if-match'])
+    const ifMatch = request.headers['if-match']
+    await deleteResource(app.deps.db, def, request.tenant, id(request), ifMatch, after(request))
     return reply.code(204).send()
   })
 }

@@ -1,9 +1,10 @@
 import type { SQL } from 'drizzle-orm'
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { TSchema } from 'typebox'
+import type { AppDeps } from '../../deps.js'
 import type { FilterDefinition } from '../list/filters.js'
 import type { SortableField } from '../list/sort.js'
-import type { TenantTable, WriteContext } from '../records/tenant.js'
+import type { Tenant, TenantTable, WriteContext } from '../records/tenant.js'
 
 export type ResourceTable = PgTable & TenantTable & {
   createdAt: AnyPgColumn
@@ -35,6 +36,15 @@ export interface InboundReference {
 
 export type Row = Record<string, unknown> & { id: string, version: number }
 
+/** A write of the generic service that has committed, as its afterCommit hook sees it. */
+export type ResourceChange<R extends Row = Row> =
+  | { kind: 'create', id: string, row: R }
+  | { kind: 'update', id: string, before: R, row: R }
+  | { kind: 'delete', id: string, before: R }
+
+/** The operations the generic routes register. */
+export type Verb = 'list' | 'create' | 'get' | 'update' | 'delete'
+
 /**
  * Everything the generic routes and queries need to know of one resource.
  * A module writes one of these; list, get, create, update and delete, their
@@ -51,6 +61,18 @@ export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknow
   noun: string
   nounPlural: string
   tag: string
+  /**
+   * The path parameter naming one record, `${name}Id` when absent. A name of
+   * several words ('import schedule') needs it: 'importScheduleId'.
+   */
+  idParam?: string
+  /** Words of the generated summaries, where the defaults read wrong. */
+  wording?: {
+    /** The name with its article: 'an import schedule'; `a ${name}` when absent. */
+    aName?: string
+    /** The plural in prose: 'import schedules'; `plural` when absent. */
+    plural?: string
+  }
   table: ResourceTable
   schemas: {
     record: TSchema
@@ -63,6 +85,11 @@ export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknow
     delete?: string
     list?: string
   }
+  /**
+   * The problem responses of an operation, whole, where the generic list does
+   * not fit: one that cannot answer 409, or a 422 that says what it checks.
+   */
+  problems?: Partial<Record<Verb, Record<number, unknown>>>
   sortable: Record<string, SortableField>
   filters: readonly FilterDefinition[]
   /** The full-text document `q` searches (src/db/full-text.ts), the one its GIN index holds. */
@@ -77,6 +104,14 @@ export interface ResourceDefinition<R extends Row = Row, D = unknown, C = unknow
   prepareUpdate: (ctx: WriteContext, current: R, patch: U) => Promise<Record<string, unknown>>
   /** Refuses the delete of the locked row by throwing (a converted lead). */
   prepareDelete?: (ctx: WriteContext, current: R) => Promise<void>
+  /**
+   * Runs once a create, update or delete has committed, never inside its
+   * transaction and never for a write that failed: for what lives outside
+   * PostgreSQL and must follow the row (a job scheduler). The write stands
+   * whatever the hook does; a hook that throws is logged, so what it keeps
+   * in step needs a repair of its own for a crash between commit and hook.
+   */
+  afterCommit?: (deps: AppDeps, tenant: Tenant, change: ResourceChange<R>) => Promise<void>
 }
 
 /**

@@ -1,7 +1,9 @@
 import { searchDocument } from '../../db/full-text.js'
 import { type FieldError, withFieldErrors } from '../../lib/errors.js'
+import { problemResponses } from '../../lib/http/responses.js'
 import { recordToDto } from '../../lib/resource/resource.schemas.js'
 import type { ResourceDefinition, Row } from '../../lib/resource/resource.js'
+import { ProblemRefSchema } from '../../lib/schemas.js'
 import type { ImportFormat } from '../imports/imports.schemas.js'
 import { ImportScheduleInvalidError } from './import-schedules.errors.js'
 import { lastRunOf } from './import-schedules.last-run.js'
@@ -24,6 +26,7 @@ import {
   importScheduleSchemas,
   type UpdateImportScheduleBody
 } from './import-schedules.schemas.js'
+import { syncScheduler } from './import-schedules.scheduler.js'
 import { importSchedules } from './import-schedules.table.js'
 
 export type ImportScheduleRow = typeof importSchedules.$inferSelect & Row
@@ -138,6 +141,27 @@ function scheduleValues (
   }
 }
 
+const invalidResponse = {
+  422: {
+    description: 'The schedule cannot run (CRM_IMPORT_SCHEDULE_INVALID): a cron expression that does not ' +
+      'parse or fires more than once a minute, an unknown time zone, a bad pattern or URL, an upsert key ' +
+      'or mapping that does not fit the object; `errors` points at each. Or an Idempotency-Key reused ' +
+      'with another body.',
+    content: { 'application/problem+json': { schema: ProblemRefSchema } }
+  }
+}
+
+const RULES =
+  'Only admins and managers change schedules; every role reads them. `cron` is read in `timezone` ' +
+  '(IANA, default UTC); `format` defaults to csv, `mode` to create, `isActive` to true. With mode ' +
+  'upsert, `upsertKey` defaults to the object\'s first key (email, sku, domain); with mode create it is ' +
+  'null. Every problem of the body is listed in one 422. An active schedule is registered with the ' +
+  'job queue once the write has committed; runs start imports that record `scheduleId`.'
+
+const schedulerNote =
+  'The schedule\'s runs follow the change once it has committed: a new cron or time zone takes effect ' +
+  'for the next run, `isActive: false` stops the runs, `isActive: true` starts them again.'
+
 /**
  * Import schedules as a resource. Built per app, because whether a URL may
  * name a private address literal is the server's configuration.
@@ -152,8 +176,27 @@ export function importScheduleResource (
     noun: 'ImportSchedule',
     nounPlural: 'ImportSchedules',
     tag: 'Imports',
+    idParam: 'importScheduleId',
+    wording: { aName: 'an import schedule', plural: 'import schedules' },
     table: importSchedules,
     schemas: importScheduleSchemas,
+    descriptions: {
+      list: 'A page of the workspace\'s import schedules, newest first unless `sort` says ' +
+        'otherwise; filters combine with AND.',
+      create: `Creates a schedule. ${RULES}`,
+      update: 'Merges the body into the schedule (RFC 7396; `source` is replaced whole, `mapping: null` ' +
+        'clears the mapping, `upsertKey: null` restores the default key) and checks the result as a create ' +
+        `would. ${schedulerNote} With If-Match, a stale ETag answers 412 and changes nothing.`,
+      delete: 'Removes the schedule from every read and list and stops its runs. The imports it ' +
+        'started stay, with their `scheduleId`; a run already under way finishes.'
+    },
+    // Nothing refers to a schedule and its checks answer 422: no 409 but the
+    // create's Idempotency-Key in use.
+    problems: {
+      create: { ...problemResponses(400, 401, 403, 409, 413, 415), ...invalidResponse },
+      update: { ...problemResponses(400, 401, 403, 404, 412, 413, 415), ...invalidResponse },
+      delete: problemResponses(400, 401, 403, 404, 412)
+    },
     sortable: {
       createdAt: { column: importSchedules.createdAt, kind: 'timestamp', nullable: false },
       updatedAt: { column: importSchedules.updatedAt, kind: 'timestamp', nullable: false },
@@ -182,6 +225,12 @@ export function importScheduleResource (
       const input = patch as UpdateImportScheduleBody as Record<string, unknown>
       const merged = { ...inputOf(current), ...input } as unknown as ScheduleInput
       return scheduleValues(merged, input, options.allowPrivateUrls)
+    },
+    // Redis follows the committed row, read again here, so the later of two
+    // racing writes wins. A failure is logged by the generic service, and the
+    // reconcile job (reconcileSchedulers) applies the change later.
+    async afterCommit (deps, tenant, change) {
+      await syncScheduler(deps, tenant.workspaceId, change.id)
     }
   }
 }

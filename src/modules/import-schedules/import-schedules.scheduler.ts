@@ -1,4 +1,3 @@
-import type { Logger } from 'pino'
 import type { AppDeps } from '../../deps.js'
 import { getImportSchedule, listActiveImportSchedules } from './import-schedules.queries.js'
 
@@ -32,23 +31,6 @@ export async function syncScheduler (deps: AppDeps, workspaceId: string, schedul
     { name: RUN_JOB_NAME, data: { workspaceId: row.workspaceId, scheduleId: row.id } }
   )
   return 'upserted'
-}
-
-/**
- * syncScheduler after a route's commit. The write is done whatever Redis
- * says: a failure is logged and the reconcile job applies it later.
- */
-export async function syncSchedulerAfterCommit (
-  deps: AppDeps,
-  log: Pick<Logger, 'warn'>,
-  workspaceId: string,
-  scheduleId: string
-): Promise<void> {
-  try {
-    await syncScheduler(deps, workspaceId, scheduleId)
-  } catch (err) {
-    log.warn({ err, importScheduleId: scheduleId }, 'import scheduler sync failed; the reconcile job will retry')
-  }
 }
 
 export interface ReconcileResult {

@@ -215,6 +215,28 @@ t.test('import schedules', async (t) => {
     assertFullProblem(t, await get(ws, url), 404, 'CRM_IMPORT_SCHEDULE_NOT_FOUND')
   })
 
+  // The scheduler is taken away behind the API's back, so that only a sync
+  // after a write brings it back: a failed write must leave it gone.
+  t.test('the scheduler follows committed writes only, never a failed one', async (t) => {
+    const ws = await createWorkspace(app)
+    const s = (await post(ws, folderSchedule)).json()
+    const url = `/v1/import-schedules/${s.id}`
+    await queue.removeJobScheduler(`import-schedule:${s.id}`)
+    t.equal(await schedulerOf(s.id), undefined, 'removed by hand')
+
+    assertFullProblem(t, await patch(ws, url, { name: 'stale' }, { 'if-match': '"7"' }), 412, 'CRM_PRECONDITION_FAILED')
+    assertFullProblem(t, await patch(ws, url, { cron: 'bad' }), 422, 'CRM_IMPORT_SCHEDULE_INVALID')
+    const staleDelete = await ws.request({ method: 'DELETE', url, headers: { 'if-match': '"7"' } })
+    assertFullProblem(t, staleDelete, 412, 'CRM_PRECONDITION_FAILED')
+    t.equal(await schedulerOf(s.id), undefined, 'no failed update or delete synced the scheduler')
+
+    // The sync reads the row from another connection: it sees the new cron
+    // only once the update has committed.
+    const res = await patch(ws, url, { cron: '30 4 * * *' })
+    t.equal(res.statusCode, 200, res.body)
+    t.match(await schedulerOf(s.id), { pattern: '30 4 * * *', tz: 'Europe/Berlin' }, 'a committed update synced it')
+  })
+
   t.test('another workspace\'s schedule does not exist', async (t) => {
     const ws = await createWorkspace(app)
     const other = await createWorkspace(app)

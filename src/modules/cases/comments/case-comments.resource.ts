@@ -3,13 +3,16 @@ import { recordToDto } from '../../../lib/resource/resource.schemas.js'
 import type { ResourceDefinition, Row } from '../../../lib/resource/resource.js'
 import type { WriteContext } from '../../../lib/records/tenant.js'
 import { searchDocument } from '../../../db/full-text.js'
+import { problemResponses } from '../../../lib/http/responses.js'
 import { CaseCommentNotAuthorError } from './case-comments.errors.js'
 import type { CaseCommentRow } from './case-comments.queries.js'
 import {
   type CaseComment,
   CaseCommentSchema,
   type CreateCaseCommentBody,
-  type UpdateCaseCommentBody
+  CreateCaseCommentBodySchema,
+  type UpdateCaseCommentBody,
+  UpdateCaseCommentBodySchema
 } from './case-comments.schemas.js'
 import { caseComments } from './case-comments.table.js'
 
@@ -37,11 +40,20 @@ export const caseCommentResource: ResourceDefinition<CommentRow, CaseComment> = 
   noun: 'CaseComment',
   nounPlural: 'CaseComments',
   tag: 'Cases',
+  idParam: 'commentId',
+  wording: { plural: 'case comments' },
   table: caseComments,
   schemas: {
     record: CaseCommentSchema,
-    create: CaseCommentSchema,
-    update: CaseCommentSchema
+    create: CreateCaseCommentBodySchema,
+    update: UpdateCaseCommentBodySchema
+  },
+  // A comment refers to nothing the caller names and nothing refers to it:
+  // its update and delete cannot conflict (409) and its patch checks no more
+  // than its schema (no 422).
+  problems: {
+    update: problemResponses(400, 401, 403, 404, 412, 413, 415),
+    delete: problemResponses(400, 401, 403, 404, 412)
   },
   sortable: {
     createdAt: { column: caseComments.createdAt, kind: 'timestamp', nullable: false },

@@ -61,6 +61,8 @@ export const contactRoleResource: ResourceDefinition<ContactRoleRow, ContactRole
   noun: 'OpportunityContactRole',
   nounPlural: 'OpportunityContactRoles',
   tag: 'Opportunities',
+  idParam: 'contactRoleId',
+  wording: { plural: 'contact roles' },
   table: roles,
   schemas: {
     record: ContactRoleSchema,

@@ -93,6 +93,8 @@ export const lineItemResource: ResourceDefinition<LineItemRow, LineItem> = {
   noun: 'OpportunityLineItem',
   nounPlural: 'OpportunityLineItems',
   tag: 'Opportunities',
+  idParam: 'lineItemId',
+  wording: { plural: 'line items' },
   table: items,
   schemas: {
     record: LineItemSchema,
