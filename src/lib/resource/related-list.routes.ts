@@ -6,7 +6,7 @@ import { jsonResponse, problemResponses } from '../http/responses.js'
 import { pageSchema } from '../schemas.js'
 import { notFound } from './resource.errors.js'
 import { getRecord, listRecords, type ListQuery } from './resource.queries.js'
-import { idParamOf, idParams, listQuerySchema, recordSchemaId } from './resource.routes.js'
+import { idParamOf, idParams, listQuerySchema, recordSchemaId, wordingOf } from './resource.routes.js'
 import type { AnyResourceDefinition } from './resource.js'
 
 export interface RelatedList {
@@ -32,7 +32,7 @@ export function registerRelatedList (app: FastifyInstance, list: RelatedList) {
     schema: {
       tags: [parent.tag],
       operationId: `list${parent.noun}${child.nounPlural}`,
-      summary: `List the ${child.plural} of a ${parent.name}`,
+      summary: `List the ${child.plural} of ${wordingOf(parent).aName}`,
       description: `The ${child.plural} ${list.meaning}, as a page with the cursor, sort, filters and \`q\` ` +
         `of \`GET /v1/${child.plural}\`. An unknown ${parent.name} answers 404.`,
       security: [{ bearerAuth: [] }],

@@ -35,6 +35,7 @@ const assertNoCycle = (ctx: WriteContext, id: string, parentId: string) =>
 export const accountResource: ResourceDefinition<AccountRow, Account> = {
   name: 'account',
   plural: 'accounts',
+  wording: { aName: 'an account' },
   code: 'ACCOUNT',
   noun: 'Account',
   nounPlural: 'Accounts',

@@ -116,6 +116,7 @@ async function assertNotFromLineItems (
 export const opportunityResource: ResourceDefinition<OpportunityRow, Opportunity> = {
   name: 'opportunity',
   plural: 'opportunities',
+  wording: { aName: 'an opportunity' },
   code: 'OPPORTUNITY',
   noun: 'Opportunity',
   nounPlural: 'Opportunities',
