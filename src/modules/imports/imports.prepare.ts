@@ -119,8 +119,13 @@ export class RowPreparer {
     }
   }
 
-  /** A CSV record (after the header) as a staged row, or why it is refused. */
-  csv (cells: readonly string[], rowNumber: number, width: number): Prepared {
+  /**
+   * A CSV record (after the header) as a staged row, or why it is refused.
+   * `undecodable`: the indexes of its cells whose bytes are not valid
+   * UTF-8, as the reader found them on the bytes (a U+FFFD the file
+   * really holds is text like any other).
+   */
+  csv (cells: readonly string[], rowNumber: number, width: number, undecodable: readonly number[] = []): Prepared {
     if (cells.length !== width) {
       return { reason: `the row has ${cells.length} columns; the header has ${width}` }
     }
@@ -128,11 +133,8 @@ export class RowPreparer {
     for (const p of this.plan) {
       const cell = cells[p.index] as string
       if (cell === '') continue
-      // csv-parse has already decoded the bytes, replacing invalid ones.
-      // TODO(#4): a genuine U+FFFD in a CSV cell is refused as a bad encoding too.
-      if (cell.includes('\uFFFD')) {
-        return { reason: `${p.part === undefined ? p.field : `${p.field}.${p.part}`}: is not valid UTF-8 ` +
-          '(or holds U+FFFD, the replacement character)' }
+      if (undecodable.length > 0 && undecodable.includes(p.index)) {
+        return { reason: `${p.part === undefined ? p.field : `${p.field}.${p.part}`}: is not valid UTF-8` }
       }
       if (cell.includes('\u0000')) return { reason: `${p.field}: text must not contain NUL characters` }
       if (p.part === undefined) {

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises'
 import { UnrecoverableError } from 'bullmq'
 import type { ClientBase } from 'pg'
 import { DEFAULT_JOB_OPTIONS } from '../../jobs/queues.js'
-import { type JobContext } from '../../jobs/registry.js'
+import type { JobContext } from '../../jobs/registry.js'
 import { ShutdownError } from '../../jobs/shutdown.js'
 import { mergeStagedRows, StagedRows } from '../../lib/records/record-bulk-writer.js'
 import { requestWorkspaceRescore } from '../lead-scoring/lead-scoring.enqueue.js'
@@ -20,15 +20,16 @@ import type { ImportFormat, ImportMode, ImportObjectName } from './imports.schem
  * The worker side of an import. The file is read as a stream and cut into
  * batches of IMPORT_BATCH_ROWS rows; each batch is one transaction that
  * merges its valid rows (record-bulk-writer), records its failed rows and
- * moves the import's counters and checkpoint (`rowsCommitted`, the rows of
- * the file whose outcome is written). A worker that dies mid-file loses
- * only its open transaction; the next attempt reads the file again from
- * the start, passes over the first `rowsCommitted` rows, and goes on: no
- * row is written twice or lost. The next batch is prepared while the
- * database writes the current one.
- *
- * TODO(#4): a resumed import re-reads (and re-parses) the file up to its
- * checkpoint; storing the byte offset of the checkpoint would let it seek.
+ * moves the import's counters and checkpoint: `rowsCommitted`, the rows of
+ * the file whose outcome is written, and `bytesCommitted`, the byte offset
+ * in the file where the next row starts. A worker that dies mid-file loses
+ * only its open transaction; the next attempt opens the file at that
+ * offset (a CSV file's header is read from the start first) and numbers
+ * the rows on from `rowsCommitted`: no row is written twice or lost, and
+ * none is parsed twice. An import checkpointed without an offset (by a
+ * worker from before the offsets) reads the file again from the start
+ * and passes over its first `rowsCommitted` rows. The next batch is
+ * prepared while the database writes the current one.
  *
  * A dry run validates and merges each batch like a real run, inside a
  * savepoint that is rolled back: its counters and failed rows are kept,
@@ -41,6 +42,8 @@ const MAX_RAW = 10_000
 interface Batch {
   first: number
   last: number
+  /** The byte offset in the file just past the batch's last row. */
+  end: number
   staged: StagedRows
   /** The text of each row of the batch, by rowNumber - first, for the rows the database refuses. */
   sources: (string | readonly string[])[]
@@ -114,9 +117,10 @@ async function importFile (ctx: JobContext, row: ImportRow): Promise<ImportRow> 
   })
   let current = row
   let writing: Promise<ImportRow> | undefined
+  const resume = resumePoint(row)
   const rows = row.format === 'csv'
-    ? csvRows(row.filePath, preparer)
-    : ndjsonRows(row.filePath, preparer)
+    ? csvRows(row.filePath, preparer, resume)
+    : ndjsonRows(row.filePath, preparer, resume)
   try {
     for await (const batch of batches(rows, row.rowsCommitted, deps.config.IMPORT_BATCH_ROWS)) {
       if (writing !== undefined) current = await writing
@@ -134,39 +138,51 @@ async function importFile (ctx: JobContext, row: ImportRow): Promise<ImportRow> 
   return current
 }
 
-type Row = { rowNumber: number, prepared: Prepared, source: string | readonly string[] }
+type Row = { rowNumber: number, end: number, prepared: Prepared, source: string | readonly string[] }
 
-async function * csvRows (path: string, preparer: RowPreparer): AsyncGenerator<Row> {
+/** Where a stalled import reads on: after `rows` rows, at the byte offset `at`; undefined reads from the start. */
+type ResumePoint = { rows: number, at: number } | undefined
+
+function resumePoint (row: ImportRow): ResumePoint {
+  if (row.rowsCommitted === 0 || row.bytesCommitted === null) return undefined
+  // Written by a worker that moved the rows but not the offset: stale.
+  if (row.bytesCommittedAtRow !== row.rowsCommitted) return undefined
+  return { rows: row.rowsCommitted, at: row.bytesCommitted }
+}
+
+async function * csvRows (path: string, preparer: RowPreparer, resume: ResumePoint): AsyncGenerator<Row> {
   let width = -1
-  let rowNumber = 0
-  for await (const cells of csvRecords(path)) {
+  let rowNumber = resume?.rows ?? 0
+  for await (const { cells, end, undecodable } of csvRecords(path, resume?.at)) {
     if (width < 0) {
       preparer.header(cells)
       width = cells.length
       continue
     }
     rowNumber++
-    yield { rowNumber, prepared: preparer.csv(cells, rowNumber, width), source: cells }
+    yield { rowNumber, end, prepared: preparer.csv(cells, rowNumber, width, undecodable), source: cells }
   }
   if (width < 0) throw new ImportFileInvalidError('the file is empty: a CSV file starts with its header')
 }
 
-async function * ndjsonRows (path: string, preparer: RowPreparer): AsyncGenerator<Row> {
-  let rowNumber = 0
-  for await (const lines of ndjsonLines(path)) {
+async function * ndjsonRows (path: string, preparer: RowPreparer, resume: ResumePoint): AsyncGenerator<Row> {
+  let rowNumber = resume?.rows ?? 0
+  for await (const lines of ndjsonLines(path, resume?.at)) {
     for (const line of lines) {
       rowNumber++
+      const { end } = line
       if (line.text === undefined) {
-        yield { rowNumber, prepared: { reason: line.error }, source: line.raw }
+        yield { rowNumber, end, prepared: { reason: line.error }, source: line.raw }
       } else {
-        yield { rowNumber, prepared: preparer.ndjson(line.text, rowNumber), source: line.text }
+        yield { rowNumber, end, prepared: preparer.ndjson(line.text, rowNumber), source: line.text }
       }
     }
   }
 }
 
 /**
- * The rows after the checkpoint, `size` at a time. A file that turns out
+ * The rows after the checkpoint, `size` at a time (rows a read from the
+ * start gives again are passed over). A file that turns out
  * unreadable part-way (a broken quote) still gives the rows before the
  * break as a last batch, then the error.
  */
@@ -175,8 +191,16 @@ async function * batches (rows: AsyncGenerator<Row>, skip: number, size: number)
   try {
     for await (const row of rows) {
       if (row.rowNumber <= skip) continue
-      batch ??= { first: row.rowNumber, last: row.rowNumber, staged: new StagedRows(), sources: [], failures: [] }
+      batch ??= {
+        first: row.rowNumber,
+        last: row.rowNumber,
+        end: row.end,
+        staged: new StagedRows(),
+        sources: [],
+        failures: []
+      }
       batch.last = row.rowNumber
+      batch.end = row.end
       batch.sources.push(row.source)
       if ('reason' in row.prepared) {
         batch.failures.push({ rowNumber: row.rowNumber, reason: row.prepared.reason, raw: rawText(row.source) })
@@ -206,7 +230,7 @@ class ConcurrentImportError extends Error {
   }
 }
 
-/** One batch, one transaction: rows, failures, counters and checkpoint commit together. */
+/** One batch, one transaction: rows, failures, counters and checkpoint (rows and offset) commit together. */
 async function writeBatch (
   ctx: JobContext,
   current: ImportRow,
@@ -244,10 +268,10 @@ async function writeBatch (
       )
     }
     const updated = await client.query(
-      'update imports set rows_read = $2, rows_committed = $2, rows_created = rows_created + $3, ' +
-      'rows_updated = rows_updated + $4, rows_skipped = rows_skipped + $5, rows_failed = rows_failed + $6, ' +
-      'updated_at = now() where id = $1 returning *',
-      [current.id, batch.last, outcome.created, outcome.updated, outcome.skipped, failures.length]
+      'update imports set rows_read = $2, rows_committed = $2, bytes_committed = $7, bytes_committed_at_row = $2, ' +
+      'rows_created = rows_created + $3, rows_updated = rows_updated + $4, rows_skipped = rows_skipped + $5, ' +
+      'rows_failed = rows_failed + $6, updated_at = now() where id = $1 returning *',
+      [current.id, batch.last, outcome.created, outcome.updated, outcome.skipped, failures.length, batch.end]
     )
     await client.query('commit')
     next = fromSql(updated.rows[0] as Record<string, unknown>, current)
@@ -281,6 +305,8 @@ function fromSql (raw: Record<string, unknown>, current: ImportRow): ImportRow {
     ...current,
     rowsRead: raw.rows_read as number,
     rowsCommitted: raw.rows_committed as number,
+    bytesCommitted: raw.bytes_committed as number | null,
+    bytesCommittedAtRow: raw.bytes_committed_at_row as number | null,
     rowsCreated: raw.rows_created as number,
     rowsUpdated: raw.rows_updated as number,
     rowsSkipped: raw.rows_skipped as number,

@@ -6,9 +6,11 @@ import { workspaces } from '../workspaces/workspaces.table.js'
 
 /**
  * One import of one file into one collection. The counters and the
- * checkpoint (`rowsCommitted`: rows of the file whose outcome is written)
- * change in the same transaction as the rows they count, so a worker that
- * dies mid-file resumes after the last committed batch.
+ * checkpoint (`rowsCommitted`: rows of the file whose outcome is written;
+ * `bytesCommitted`: the byte offset in the file where the row after them
+ * starts) change in the same transaction as the rows they count, so a
+ * worker that dies mid-file resumes after the last committed batch,
+ * opening the file at that offset.
  */
 export const imports = pgTable(
   'imports',
@@ -40,6 +42,14 @@ export const imports = pgTable(
     rowsSkipped: integer().notNull().default(0),
     rowsFailed: integer().notNull().default(0),
     rowsCommitted: integer().notNull().default(0),
+    /** Null until a batch commits (and for imports checkpointed before offsets were kept: they read from the start). */
+    bytesCommitted: bigint({ mode: 'number' }),
+    /**
+     * The `rowsCommitted` that `bytesCommitted` was written with. A worker
+     * from before the offsets moves the rows alone; an offset whose count
+     * is not the checkpoint's is stale, and the file is read from the start.
+     */
+    bytesCommittedAtRow: integer(),
     error: text(),
     createdBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestampColumn().notNull().defaultNow(),

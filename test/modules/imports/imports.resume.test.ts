@@ -13,7 +13,8 @@ import { importApp, upload, waitForImport } from './imports.helpers.js'
  * A worker that dies mid-file. Real worker processes (src/main.ts, ROLE
  * worker, this file's queue prefix) are killed with SIGKILL once some
  * batches have committed; a fresh one picks the stalled job up after its
- * lock expires and finishes the file. A graceful shutdown stops between
+ * lock expires and finishes the file from the byte offset the checkpoint
+ * names (imports.resume-offset.test.ts shows it seeks there). A graceful shutdown stops between
  * batches and the job runs again. Either way the database ends with
  * exactly the file's valid rows, each once, and one error row per bad row.
  */
@@ -32,15 +33,21 @@ function contactsFile (tag: string) {
     if (isBad) failed.push(i)
     else valid.push(`Row${i}`)
   }
-  return { content: `${lines.join('\n')}\n`, valid, failed }
+  /** The byte offset in the file where row `n + 1` starts. */
+  const offsetAfter = (n: number) => Buffer.byteLength(`${lines.slice(0, n + 1).join('\n')}\n`)
+  return { content: `${lines.join('\n')}\n`, valid, failed, offsetAfter }
+}
+
+async function checkpoint (deps: AppDeps, importId: string) {
+  const [row] = await deps.database.db
+    .select({ rowsCommitted: imports.rowsCommitted, bytesCommitted: imports.bytesCommitted })
+    .from(imports)
+    .where(eq(imports.id, importId))
+  return { rowsCommitted: row?.rowsCommitted ?? 0, bytesCommitted: row?.bytesCommitted ?? null }
 }
 
 async function committed (deps: AppDeps, importId: string): Promise<number> {
-  const [row] = await deps.database.db
-    .select({ rowsCommitted: imports.rowsCommitted })
-    .from(imports)
-    .where(eq(imports.id, importId))
-  return row?.rowsCommitted ?? 0
+  return (await checkpoint(deps, importId)).rowsCommitted
 }
 
 async function until (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
@@ -103,8 +110,9 @@ t.test('resuming an import', async (t) => {
     await until('the first batches', async () => (await committed(deps, importId)) >= killAt)
     first.kill('SIGKILL')
     await new Promise((resolve) => first.once('exit', resolve))
-    const atKill = await committed(deps, importId)
+    const { rowsCommitted: atKill, bytesCommitted } = await checkpoint(deps, importId)
     t.ok(atKill > 0 && atKill < ROWS, `killed with ${atKill} of ${ROWS} rows committed`)
+    t.equal(bytesCommitted, file.offsetAfter(atKill), 'the checkpoint names where the next row starts')
 
     spawnWorker()
     const done = await waitForImport(ws, importId, 90_000)

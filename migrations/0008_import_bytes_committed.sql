@@ -1,0 +1,2 @@
+ALTER TABLE "imports" ADD COLUMN "bytes_committed" bigint;--> statement-breakpoint
+ALTER TABLE "imports" ADD COLUMN "bytes_committed_at_row" integer;
