@@ -650,7 +650,7 @@ export const listAccounts = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Create a account
+ * Create an account
  *
  * Creates an account. `domain` is derived from `website`; `ownerId` defaults to the caller.
  */
@@ -672,7 +672,7 @@ export const createAccount = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Delete a account
+ * Delete an account
  *
  * Deletes the account. An account that live contacts, opportunities, cases, child accounts, products (as vendor) or converted leads still refer to is not deleted: the answer is 409 and names them.
  */
@@ -690,7 +690,7 @@ export const deleteAccount = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Get a account
+ * Get an account
  */
 export const getAccount = <ThrowOnError extends boolean = false>(
   options: Options<GetAccountData, ThrowOnError>
@@ -706,7 +706,7 @@ export const getAccount = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Update a account
+ * Update an account
  *
  * Merges the body into the record (RFC 7396): absent fields stay, `null` clears an optional field. With If-Match, a stale ETag answers 412 and changes nothing.
  */
@@ -1032,7 +1032,7 @@ export const listOpportunities = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Create a opportunity
+ * Create an opportunity
  *
  * Creates an opportunity. `stage` defaults to the first open stage of the pipeline and `probability` to the stage's; `currency` defaults to the workspace currency and `ownerId` to the caller. In a closed stage an empty `closeDate` becomes today (UTC); a closed, lost stage needs a `lossReason` (422). An unknown stage answers 422 and lists the stages of the workspace. A `contactId` also becomes the primary contact role, with role `other`.
  */
@@ -1054,7 +1054,7 @@ export const createOpportunity = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Delete a opportunity
+ * Delete an opportunity
  *
  * Deletes the opportunity with its line items and contact roles. An opportunity that a converted lead still refers to is not deleted: the answer is 409 and names it.
  */
@@ -1072,7 +1072,7 @@ export const deleteOpportunity = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Get a opportunity
+ * Get an opportunity
  */
 export const getOpportunity = <ThrowOnError extends boolean = false>(
   options: Options<GetOpportunityData, ThrowOnError>
@@ -1088,7 +1088,7 @@ export const getOpportunity = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Update a opportunity
+ * Update an opportunity
  *
  * Merges the body into the record (RFC 7396): absent fields stay, `null` clears an optional field. A change of `stage` without a `probability` sets the new stage's probability; moving to a closed stage sets an empty `closeDate` to today (UTC). The record as it will be must have a `lossReason` when closed as lost (422). While the opportunity has line items, `amount` is their sum: a body with `amount` answers 422 `CRM_OPPORTUNITY_AMOUNT_FROM_LINE_ITEMS` (pointer `/amount`) and a change of `currency` 422 `CRM_OPPORTUNITY_CURRENCY_FROM_LINE_ITEMS`; once the last line item is removed, `amount` keeps its last sum and is writable again. A new `contactId` becomes the primary contact role (made with role `other` if the contact has none, the previous primary role kept as a plain one); `null` leaves no role primary. With If-Match, a stale ETag answers 412 and changes nothing.
  */
@@ -2014,7 +2014,7 @@ export const resumeCampaignSend = <ThrowOnError extends boolean = false>(
 /**
  * Send a test copy of a campaign's email
  *
- * Renders the campaign's message once and sends it to `to` now, within the request, through the configured transport (SMTP_URL; without it, an .eml file under DATA_DIR/mail/), then answers 200. The values are those of the member `memberId` (404 when it is not a member of this campaign) or samples (Ada Lovelace of Analytical Engines Ltd). The subject starts with `[Test]`; the copy has no open pixel and no tracked links, and `{{unsubscribeUrl}}` renders as `#unsubscribe`, so nothing about the campaign or its members changes. Works in any send state. Only an email campaign (`type` email) with a `subject`, a `fromEmail` and an `htmlBody` or a `textBody` can be sent; otherwise 422 `CRM_CAMPAIGN_NOT_SENDABLE` names what is missing. A mail server that refuses the copy or cannot be reached answers 502 `CRM_CAMPAIGN_TEST_SEND_FAILED`. Merge fields: `subject`, `htmlBody` and `textBody` may hold `{{field}}` (spaces inside the braces are allowed), rendered per recipient: `firstName` (the person's first name), `lastName` (the person's last name), `fullName` (first and last name, separated by a space), `email` (the address the message goes to), `title` (job title), `phone` (phone number), `company` (a lead's company, or a contact's account name), `department` (a contact's department (empty for a lead)), `industry` (a lead's industry, or a contact's account industry), `website` (a lead's website, or a contact's account website), `account.name` (a contact's account name; for a lead, its company), `account.website` (a contact's account website; for a lead, its website), `account.industry` (a contact's account industry; for a lead, its industry), `campaign.name` (the campaign's name), `unsubscribeUrl` (the signed link that unsubscribes this recipient). Any other `{{...}}` is refused when the campaign is saved (422 `CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`, each `errors` entry pointing at the field that holds it). A field with no value renders empty. Values are HTML-escaped in `htmlBody`; in `textBody` they are inserted as they are, and in `subject` line breaks become spaces.
+ * Renders the campaign's message once and sends it to `to` now, within the request, through the configured transport (SMTP_URL; without it, an .eml file under DATA_DIR/mail/), then answers 200. The values are those of the member `memberId` (404 when it is not a member of this campaign) or samples (Ada Lovelace of Analytical Engines Ltd). The subject starts with `[Test]`; the copy has no open pixel and no tracked links, and `{{unsubscribeUrl}}` renders as `#unsubscribe`, so nothing about the campaign or its members changes. Works in any send state. Only an email campaign (`type` email) with a `subject`, a `fromEmail` and an `htmlBody` or a `textBody` can be sent; otherwise 422 `CRM_CAMPAIGN_NOT_SENDABLE` names what is missing. A mail server that refuses the copy or cannot be reached answers 502 `CRM_CAMPAIGN_TEST_SEND_FAILED`. Merge fields: `subject`, `htmlBody` and `textBody` may hold `{{field}}` (spaces inside the braces are allowed), rendered per recipient: `firstName` (the person's first name), `lastName` (the person's last name), `fullName` (first and last name, separated by a space), `email` (the address the message goes to), `title` (job title), `phone` (phone number), `company` (a lead's company, or a contact's account name), `department` (a contact's department (empty for a lead)), `industry` (a lead's industry, or a contact's account industry), `website` (a lead's website, or a contact's account website), `account.name` (a contact's account name; for a lead, its company), `account.website` (a contact's account website; for a lead, its website), `account.industry` (a contact's account industry; for a lead, its industry), `campaign.name` (the campaign's name), `unsubscribeUrl` (the signed link to this recipient's unsubscribe page). Any other `{{...}}` is refused when the campaign is saved (422 `CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`, each `errors` entry pointing at the field that holds it). A field with no value renders empty. Values are HTML-escaped in `htmlBody`; in `textBody` they are inserted as they are, and in `subject` line breaks become spaces.
  */
 export const testSendCampaign = <ThrowOnError extends boolean = false>(
   options: Options<TestSendCampaignData, ThrowOnError>
@@ -2074,7 +2074,9 @@ export const listImports = <ThrowOnError extends boolean = false>(
  *
  * `mode` create makes a record of every valid row; a contact whose email, or a product whose SKU, a live record already has is skipped (`rowsSkipped`), leads and accounts may repeat as through the API. `mode` upsert matches each row on `upsertKey` (email ignoring case for contacts and leads, SKU ignoring case for products, domain or name (ignoring case and blanks) for accounts): a match is updated with the fields the row gives (an empty cell or an absent NDJSON key keeps the stored value; NDJSON null clears), an unchanged match is skipped, no match is created, as is a row without the key. A key that several records share, and a converted lead, fail the row. A key repeated in the file is applied in file order: the later row updates what the earlier made.
  *
- * `dryRun` true runs every check and the merge and rolls each batch back: the counters and failed rows say what would happen, nothing is written. Not idempotent: each upload is an import of its own.
+ * `dryRun` true runs every check and the merge and rolls each batch back: the counters and failed rows say what would happen, nothing is written.
+ *
+ * Honours Idempotency-Key. The upload is known by its fields (a field left out is its default), its file name and its file's bytes (by sha256): a retry with the same key and the same upload replays the first answer (the same import, with `Idempotent-Replayed: true`) and keeps nothing of the retry; another upload with that key answers 422, and a retry while the first is still being recorded 409. The key is taken only once the whole form is read, so an upload refused while it is read (400, 403, 413, 415) is not kept and its retry is checked afresh. Without a key each upload is an import of its own.
  */
 export const createImport = <ThrowOnError extends boolean = false>(
   options: Options<CreateImportData, ThrowOnError>
@@ -2173,7 +2175,7 @@ export const replaceLeadScoringRules = <ThrowOnError extends boolean = false>(
 /**
  * Get a lead's score and its breakdown
  *
- * The score, when and with which rules version it was computed, and the entries that produced it: each matching fit rule, then the engagement events by kind and, when engagement was capped, an `engagement_cap` entry with what was cut. The points of the entries add up to the score before it is clamped to 0..100. `stale` is true when the lead was never scored or was scored with older rules. A converted lead answers the score it had; a deleted lead, or one of another workspace, answers 404. A lead is scored about 1 s after it is created or one of the fields the rules look at changes, and after a campaign membership of it is added, removed, opened, clicked or responded; a burst of changes scores it once. Every lead is rescored after a rules change and every night (decay moves with the days).
+ * The score, when and with which rules version it was computed, and the entries that produced it: each matching fit rule, then the engagement events by kind and, when engagement was capped, an `engagement_cap` entry with what was cut. The points of the entries add up to the score before it is clamped to 0..100. `stale` is true when the lead was never scored or was scored with older rules; the breakdown is always described with the rules of `rulesVersion`, the ones that produced the score, not those in force now. A converted lead answers the score it had; a deleted lead, or one of another workspace, answers 404. A lead is scored about 1 s after it is created or one of the fields the rules look at changes, and after a campaign membership of it is added, removed, opened, clicked or responded; a burst of changes scores it once. Every lead is rescored after a rules change and every night (decay moves with the days).
  */
 export const getLeadScore = <ThrowOnError extends boolean = false>(
   options: Options<GetLeadScoreData, ThrowOnError>
@@ -2305,7 +2307,7 @@ export const updateImportSchedule = <ThrowOnError extends boolean = false>(
 /**
  * Run an import schedule now
  *
- * Starts one run now, outside the cron, even of an inactive schedule (to try it before activating it). The job's result lists the imports started (one per new file), the files skipped as already imported by this schedule (same sha256), and the files refused with why. A URL that cannot be fetched (a refused address, a 404, a file over the size limit) fails the job with the reason; a transient failure is retried.
+ * Starts one run now, outside the cron, even of an inactive schedule (to try it before activating it). The job's result lists the imports started (one per new file), the files skipped as already imported by this schedule (same sha256), and the files refused with why. A URL that cannot be fetched (a refused address, a 404, a file over the size limit) fails the job with the reason; a transient failure is retried. Once the run starts, the schedule's `lastRun` names this job and follows its outcome, as it does for the runs of the cron.
  */
 export const runImportSchedule = <ThrowOnError extends boolean = false>(
   options: Options<RunImportScheduleData, ThrowOnError>
@@ -2348,9 +2350,9 @@ export const trackLinkClick = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * Unsubscribe from campaign email (the link in a message)
+ * The unsubscribe page of campaign email (the link in a message)
  *
- * Opens a small HTML page that confirms the unsubscribe. Sets the member unsubscribed (from any step of the ladder; a member at an outcome keeps it, with unsubscribedAt set when empty) and the person's emailOptOut, so that no campaign emails them again. Repeating it changes nothing. The token is signed (HMAC-SHA256) for one member of one campaign, one message and one kind of link; anything forged, altered, cut short or of another kind answers 404 and records nothing. A token of a campaign or member deleted since records nothing, except that the person of a member removed from the campaign is still opted out; the page is the same either way.
+ * Opens a small HTML page that asks the reader to confirm, and records nothing: a mail scanner or link preview that follows every link of a message unsubscribes no one. The page's button posts the form `List-Unsubscribe=One-Click` (application/x-www-form-urlencoded) back to this same URL, which unsubscribes (unsubscribeOneClick). The token is checked as the POST checks it: one forged, altered, cut short or of another kind answers 404. A valid token of a campaign or member deleted since gets the page too. The page shows nothing of the person, nor the token.
  */
 export const unsubscribeByLink = <ThrowOnError extends boolean = false>(
   options: Options<UnsubscribeByLinkData, ThrowOnError>
@@ -2362,9 +2364,9 @@ export const unsubscribeByLink = <ThrowOnError extends boolean = false>(
   >({ url: '/v1/unsubscribe/{token}', ...options })
 
 /**
- * One-click unsubscribe (RFC 8058, from List-Unsubscribe-Post)
+ * Unsubscribe from campaign email (the page's button, or RFC 8058 one-click)
  *
- * What a mailbox provider calls when the reader presses its unsubscribe button: the List-Unsubscribe URL of the message with the body `List-Unsubscribe=One-Click` as application/x-www-form-urlencoded (checked) or multipart/form-data (accepted as it is; a body is not required either). Answers the same page as the link. Sets the member unsubscribed (from any step of the ladder; a member at an outcome keeps it, with unsubscribedAt set when empty) and the person's emailOptOut, so that no campaign emails them again. Repeating it changes nothing. The token is signed (HMAC-SHA256) for one member of one campaign, one message and one kind of link; anything forged, altered, cut short or of another kind answers 404 and records nothing. A token of a campaign or member deleted since records nothing, except that the person of a member removed from the campaign is still opted out; the page is the same either way.
+ * Unsubscribes, and answers a small HTML page that confirms it. Two callers send it: the button of the page the link in a message opens (unsubscribeByLink), a browser form post of `List-Unsubscribe=One-Click`; and a mailbox provider when the reader presses its own unsubscribe button (RFC 8058, from List-Unsubscribe-Post): the List-Unsubscribe URL of the message with the same body. The body is application/x-www-form-urlencoded (checked: a form without `List-Unsubscribe=One-Click`, an empty one included, is a 400) or multipart/form-data (accepted as it is); a request with no body and no Content-Type is accepted too. Sets the member unsubscribed (from any step of the ladder; a member at an outcome keeps it, with unsubscribedAt set when empty) and the person's emailOptOut, so that no campaign emails them again. Repeating it changes nothing. The token is signed (HMAC-SHA256) for one member of one campaign, one message and one kind of link; anything forged, altered, cut short or of another kind answers 404 and records nothing. A token of a campaign or member deleted since records nothing, except that the person of a member removed from the campaign is still opted out; the page is the same either way.
  */
 export const unsubscribeOneClick = <ThrowOnError extends boolean = false>(
   options: Options<UnsubscribeOneClickData, ThrowOnError>
@@ -2384,7 +2386,7 @@ export const unsubscribeOneClick = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * List the contacts of a account
+ * List the contacts of an account
  *
  * The contacts of the account, as a page with the cursor, sort, filters and `q` of `GET /v1/contacts`. An unknown account answers 404.
  */
@@ -2402,7 +2404,7 @@ export const listAccountContacts = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * List the opportunities of a account
+ * List the opportunities of an account
  *
  * The opportunities of the account, as a page with the cursor, sort, filters and `q` of `GET /v1/opportunities`. An unknown account answers 404.
  */
@@ -2420,7 +2422,7 @@ export const listAccountOpportunities = <ThrowOnError extends boolean = false>(
   })
 
 /**
- * List the cases of a account
+ * List the cases of an account
  *
  * The cases of the account, as a page with the cursor, sort, filters and `q` of `GET /v1/cases`. An unknown account answers 404.
  */

@@ -623,7 +623,7 @@ export type Case = {
 }
 
 /**
- * A marketing effort that reaches accounts, contacts and leads. An email campaign carries its message (`subject`, `fromName`, `fromEmail`, `replyTo`, `htmlBody`, `textBody`) and is sent with POST /v1/campaigns/{campaignId}/send; the `send*` fields follow that delivery. Merge fields: `subject`, `htmlBody` and `textBody` may hold `{{field}}` (spaces inside the braces are allowed), rendered per recipient: `firstName` (the person's first name), `lastName` (the person's last name), `fullName` (first and last name, separated by a space), `email` (the address the message goes to), `title` (job title), `phone` (phone number), `company` (a lead's company, or a contact's account name), `department` (a contact's department (empty for a lead)), `industry` (a lead's industry, or a contact's account industry), `website` (a lead's website, or a contact's account website), `account.name` (a contact's account name; for a lead, its company), `account.website` (a contact's account website; for a lead, its website), `account.industry` (a contact's account industry; for a lead, its industry), `campaign.name` (the campaign's name), `unsubscribeUrl` (the signed link that unsubscribes this recipient). Any other `{{...}}` is refused when the campaign is saved (422 `CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`, each `errors` entry pointing at the field that holds it). A field with no value renders empty. Values are HTML-escaped in `htmlBody`; in `textBody` they are inserted as they are, and in `subject` line breaks become spaces.
+ * A marketing effort that reaches accounts, contacts and leads. An email campaign carries its message (`subject`, `fromName`, `fromEmail`, `replyTo`, `htmlBody`, `textBody`) and is sent with POST /v1/campaigns/{campaignId}/send; the `send*` fields follow that delivery. Merge fields: `subject`, `htmlBody` and `textBody` may hold `{{field}}` (spaces inside the braces are allowed), rendered per recipient: `firstName` (the person's first name), `lastName` (the person's last name), `fullName` (first and last name, separated by a space), `email` (the address the message goes to), `title` (job title), `phone` (phone number), `company` (a lead's company, or a contact's account name), `department` (a contact's department (empty for a lead)), `industry` (a lead's industry, or a contact's account industry), `website` (a lead's website, or a contact's account website), `account.name` (a contact's account name; for a lead, its company), `account.website` (a contact's account website; for a lead, its website), `account.industry` (a contact's account industry; for a lead, its industry), `campaign.name` (the campaign's name), `unsubscribeUrl` (the signed link to this recipient's unsubscribe page). Any other `{{...}}` is refused when the campaign is saved (422 `CRM_CAMPAIGN_MERGE_FIELD_UNKNOWN`, each `errors` entry pointing at the field that holds it). A field with no value renders empty. Values are HTML-escaped in `htmlBody`; in `textBody` they are inserted as they are, and in `subject` line breaks become spaces.
  */
 export type Campaign = {
   id: string
@@ -1453,6 +1453,10 @@ export type LeadScoringRules = {
          */
         max: string | null
         /**
+         * only leads whose currency is this ISO 4217 code match. Null (or left out): any lead's amount is compared as it is, whatever its currency; no exchange rates are applied, so a workspace that sells in several currencies writes one rule per currency
+         */
+        currency: string | null
+        /**
          * added to the score when the rule matches; may be negative
          */
         points: number
@@ -1559,7 +1563,7 @@ export type LeadScore = {
 }
 
 /**
- * An import that runs by itself on a cron expression in a time zone, from a file in the server's import folder or at an HTTPS URL. Each run starts one import per new file (an import record of its own, linked by `scheduleId`); a file this schedule already imported (same sha256) is skipped. Runs happen only while `isActive`.
+ * An import that runs by itself on a cron expression in a time zone, from a file in the server's import folder or at an HTTPS URL. Each run starts one import per new file (an import record of its own, linked by `scheduleId`); a file this schedule already imported (same sha256) is skipped. Runs happen only while `isActive`. Every run, whether the cron or a request started it, is a job (GET /v1/jobs/{id}); `lastRun` shows the latest, with its outcome and its job.
  */
 export type ImportSchedule = {
   id: string
@@ -1569,7 +1573,7 @@ export type ImportSchedule = {
    */
   cron: string
   /**
-   * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
+   * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped, and one unchanged since a run of this schedule read it (same name, size, modification time and inode) is skipped without being read again. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
    */
   source:
     | {
@@ -1620,6 +1624,60 @@ export type ImportSchedule = {
    * when the last run started
    */
   lastRunAt: string | null
+  /**
+   * The last run that started, whoever asked for it, and its outcome; null before the first run.
+   */
+  lastRun: {
+    /**
+     * the run's job: GET /v1/jobs/{jobId} for its progress and full result (the imports started, the files skipped or refused and why); job records are kept 30 days after they finish, this summary for as long as it is the last run
+     */
+    jobId: string
+    /**
+     * schedule: the cron was due; request: someone asked (POST /v1/import-schedules/{id}/run)
+     */
+    trigger: 'schedule' | 'request'
+    /**
+     * running; queued: an attempt failed (`error` says why) and the run will be tried again; succeeded: every file was handled (files refused are counted in `counts.filesRefused`, the job lists them); failed: the run gave up (a URL that cannot be fetched), `error` says why
+     */
+    status: 'running' | 'queued' | 'succeeded' | 'failed'
+    /**
+     * when the run (its latest attempt) started
+     */
+    startedAt: string
+    /**
+     * when it succeeded or failed; null before
+     */
+    finishedAt: string | null
+    /**
+     * why the run, or its latest attempt, failed
+     */
+    error: string | null
+    /**
+     * what a run that succeeded did; null otherwise
+     */
+    counts: {
+      /**
+       * files found: the matching files of the folder, or 1 for a URL
+       */
+      filesMatched: number
+      /**
+       * new files, each an import of its own
+       */
+      importsStarted: number
+      /**
+       * files whose content this schedule had already imported
+       */
+      duplicatesSkipped: number
+      /**
+       * of duplicatesSkipped, folder files not even read: same name, size, modification time and inode as when this schedule last read them
+       */
+      unchangedSkipped: number
+      /**
+       * files not imported: not readable, not a regular file, a link out of the folder, over the size limit (matching files beyond the 1000 of a run are not counted: they wait for a later run)
+       */
+      filesRefused: number
+    } | null
+  } | null
   /**
    * when the next run is due, from cron and timezone; null while inactive
    */
@@ -9583,6 +9641,12 @@ export type CreateImportData = {
      */
     dryRun?: 'true' | 'false'
   }
+  headers?: {
+    /**
+     * a retry with the same key and body replays the first answer (kept 24 h)
+     */
+    'idempotency-key'?: string
+  }
   path?: never
   query?: never
   url: '/v1/imports'
@@ -9602,6 +9666,10 @@ export type CreateImportErrors = {
    */
   403: Problem
   /**
+   * The request conflicts with the current state (duplicate, still referenced, or a retry still running)
+   */
+  409: Problem
+  /**
    * The body is larger than the limit
    */
   413: Problem
@@ -9609,6 +9677,10 @@ export type CreateImportErrors = {
    * The body is not application/json
    */
   415: Problem
+  /**
+   * A referenced record does not exist, or an Idempotency-Key was reused with another body
+   */
+  422: Problem
   /**
    * An unexpected error; the body reveals nothing more than the request id
    */
@@ -9846,6 +9918,10 @@ export type ReplaceLeadScoringRulesData = {
            * non-negative decimal amount, at most two fraction digits
            */
           max?: string | null
+          /**
+           * only leads whose currency is this ISO 4217 code match. Null (or left out): any lead's amount is compared as it is, whatever its currency; no exchange rates are applied, so a workspace that sells in several currencies writes one rule per currency
+           */
+          currency?: string | null
           /**
            * added to the score when the rule matches; may be negative
            */
@@ -10151,7 +10227,7 @@ export type CreateImportScheduleData = {
      */
     cron: string
     /**
-     * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
+     * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped, and one unchanged since a run of this schedule read it (same name, size, modification time and inode) is skipped without being read again. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
      */
     source:
       | {
@@ -10366,7 +10442,7 @@ export type UpdateImportScheduleData = {
      */
     cron?: string
     /**
-     * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
+     * Where each run finds its file. `folder`: every file directly inside the workspace's folder of the server's import directory (`<IMPORT_DIR>/<workspaceId>/`) whose name matches `pattern` (`*` any characters, `?` one; no path separators, no `..`, no leading dot); hidden files (a leading dot) are never read, so write a file under a hidden name and rename it when complete. Files are read oldest first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file over the server's size limit is refused. Files stay where they are: one whose content (sha256) this schedule already imported is skipped, and one unchanged since a run of this schedule read it (same name, size, modification time and inode) is skipped without being read again. `url`: one file downloaded over HTTPS on every run (no credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 minutes in all end it); the addresses the host resolves to must be public unless the server allows private networks, so loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT and multicast addresses are refused. The URL is shown to everyone who may read schedules: do not put secrets in it. A patch replaces the whole source.
      */
     source?:
       | {
@@ -10645,7 +10721,7 @@ export type UnsubscribeByLinkError =
 
 export type UnsubscribeByLinkResponses = {
   /**
-   * A small page that confirms the unsubscribe
+   * A small page that asks the reader to confirm, with one button: a form posted to this same URL with the field `List-Unsubscribe=One-Click`. Nothing is recorded
    */
   200: string
 }
@@ -10655,7 +10731,7 @@ export type UnsubscribeByLinkResponse =
 
 export type UnsubscribeOneClickData = {
   /**
-   * RFC 8058 one-click unsubscribe, as mailbox providers send it
+   * RFC 8058 one-click unsubscribe, as mailbox providers send it and as the button of the unsubscribe page posts it
    */
   body: {
     'List-Unsubscribe': 'One-Click'
