@@ -5,9 +5,10 @@ import t from 'tap'
 import { markRunSucceeded } from '../../../src/modules/import-schedules/import-schedules.last-run.js'
 import { startWorkers } from '../../../src/worker.js'
 import { createWorkspace } from '../../fixtures/workspaces.js'
+import { openQueueEvents } from '../../fixtures/queue-events.js'
 import { buildTestApp } from '../../helper.js'
 import { startHttpsServer } from './https-server.js'
-import { createSchedule, cronFires, getSchedule, jobRecord, queueEvents, tempDir } from './run-helpers.js'
+import { createSchedule, cronFires, getSchedule, jobRecord, tempDir } from './run-helpers.js'
 
 // Every run is a job the API shows, and the schedule shows its last run:
 // real workers, Postgres, Redis, files and an HTTPS server.
@@ -33,7 +34,7 @@ t.test('the last run of a schedule, whoever started it', async (t) => {
   })
   const workers = await startWorkers(app.deps, process.env.REDIS_URL as string)
   t.teardown(() => workers.close())
-  const events = await queueEvents(t, app, 'imports')
+  const events = await openQueueEvents(t, app, 'imports')
   const ws = await createWorkspace(app)
   const url = (file: string) => ({ type: 'url', url: `https://localhost:${server.port}/${file}` })
 

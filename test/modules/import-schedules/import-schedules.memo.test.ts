@@ -7,8 +7,9 @@ import { importScheduleFiles } from '../../../src/modules/import-schedules/impor
 import { imports } from '../../../src/modules/imports/imports.table.js'
 import { startWorkers } from '../../../src/worker.js'
 import { createWorkspace } from '../../fixtures/workspaces.js'
+import { openQueueEvents } from '../../fixtures/queue-events.js'
 import { buildTestApp } from '../../helper.js'
-import { createSchedule, getSchedule, queueEvents, runNow, tempDir } from './run-helpers.js'
+import { createSchedule, getSchedule, runNow, tempDir } from './run-helpers.js'
 
 // The memo of a folder schedule, with real workers and real files. Proof
 // that a file is not read: its bytes are replaced by others of the same
@@ -26,7 +27,7 @@ t.test('a folder run skips, unread, the files it has seen', async (t) => {
   const app = await buildTestApp(t, { IMPORT_DIR: importDir, DATA_DIR: await tempDir(t, 'crm-data-dir-') })
   const workers = await startWorkers(app.deps, process.env.REDIS_URL as string)
   t.teardown(() => workers.close())
-  const events = await queueEvents(t, app, 'imports')
+  const events = await openQueueEvents(t, app, 'imports')
   const ws = await createWorkspace(app)
   const folder = path.join(importDir, ws.workspaceId)
   await mkdir(folder, { recursive: true })

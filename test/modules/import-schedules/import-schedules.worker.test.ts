@@ -8,10 +8,11 @@ import { imports } from '../../../src/modules/imports/imports.table.js'
 import { importSchedules } from '../../../src/modules/import-schedules/import-schedules.table.js'
 import { reconcileSchedulers } from '../../../src/modules/import-schedules/import-schedules.scheduler.js'
 import { startWorkers } from '../../../src/worker.js'
+import { openQueueEvents } from '../../fixtures/queue-events.js'
 import { buildTestApp } from '../../helper.js'
 import { createWorkspace } from '../../fixtures/workspaces.js'
 import { startHttpsServer } from './https-server.js'
-import { createSchedule, getSchedule, jobRecord, queueEvents, runNow, tempDir } from './run-helpers.js'
+import { createSchedule, getSchedule, jobRecord, runNow, tempDir } from './run-helpers.js'
 
 // Real workers in this process, real Postgres and Redis, a real HTTPS
 // server with an openssl certificate, real files in temporary folders.
@@ -44,7 +45,7 @@ t.test('folder sources, reconcile and scheduled runs', async (t) => {
   // the worker's first reconcile, which runs as it starts, brings it back.
   const healed = await createSchedule(ws, { source, isActive: true })
   await app.deps.queues.get('imports').removeJobScheduler(`import-schedule:${healed.id}`)
-  const maintenance = await queueEvents(t, app, 'maintenance')
+  const maintenance = await openQueueEvents(t, app, 'maintenance')
   const reconciled = new Promise<unknown>((resolve) => {
     maintenance.on('completed', ({ jobId, returnvalue }) => {
       if (jobId.startsWith('repeat:import-schedules.reconcile:')) resolve(returnvalue)
@@ -52,7 +53,7 @@ t.test('folder sources, reconcile and scheduled runs', async (t) => {
   })
   const workers = await startWorkers(app.deps, redisUrl)
   t.teardown(() => workers.close())
-  const events = await queueEvents(t, app, 'imports')
+  const events = await openQueueEvents(t, app, 'imports')
 
   t.test('the reconcile job runs when the worker starts and heals a lost scheduler', async (t) => {
     t.match(await reconciled, { upserted: Number })
@@ -198,7 +199,7 @@ t.test('URL sources download over HTTPS when private networks are allowed', asyn
   })
   const workers = await startWorkers(app.deps, redisUrl)
   t.teardown(() => workers.close())
-  const events = await queueEvents(t, app, 'imports')
+  const events = await openQueueEvents(t, app, 'imports')
   const ws = await createWorkspace(app)
 
   const s = await createSchedule(ws, { source: { type: 'url', url: `https://localhost:${server.port}/contacts.csv` } })

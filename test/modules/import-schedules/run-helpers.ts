@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type Job, QueueEvents } from 'bullmq'
+import type { Job, QueueEvents } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import type { TestWorkspace } from '../../fixtures/workspaces.js'
 
 // What the tests of schedule runs share: temporary folders, queue events,
@@ -14,25 +13,10 @@ interface Tap {
   teardown: (fn: () => unknown) => void
 }
 
-const redisUrl = () => process.env.REDIS_URL as string
-
 export async function tempDir (t: Tap, prefix: string) {
   const dir = await mkdtemp(path.join(tmpdir(), prefix))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return dir
-}
-
-/** QueueEvents of a queue under the app's prefix, closed in teardown. */
-export async function queueEvents (t: Tap, app: FastifyInstance, name: string) {
-  const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null })
-  // A short block, so closing does not wait out BullMQ's default 10 s.
-  const events = new QueueEvents(name, { connection, prefix: app.deps.queues.prefix, blockingTimeout: 200 })
-  await events.waitUntilReady()
-  t.teardown(async () => {
-    await events.close()
-    await connection.quit()
-  })
-  return events
 }
 
 export async function createSchedule (ws: TestWorkspace, body: Record<string, unknown>) {

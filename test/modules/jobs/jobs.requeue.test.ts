@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream'
-import { QueueEvents } from 'bullmq'
 import { eq, sql } from 'drizzle-orm'
 import { pino } from 'pino'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { Type } from 'typebox'
 import type { JobContext, JobDefinition } from '../../../src/jobs/registry.js'
 import { outboxJobs } from '../../../src/modules/jobs/jobs.maintenance.js'
@@ -17,6 +16,7 @@ import { markJobFinished, markJobRunning } from '../../../src/modules/jobs/jobs.
 import { jobs } from '../../../src/modules/jobs/jobs.table.js'
 import { startWorkers } from '../../../src/worker.js'
 import { createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
+import { openQueueEvents } from '../../fixtures/queue-events.js'
 import { buildTestApp } from '../../helper.js'
 
 /**
@@ -82,16 +82,6 @@ function runRequeue (log = app.deps.logger) {
   return requeueDefinition.process({}, ctx) as Promise<{ requeued: number, closed: number }>
 }
 
-async function events (t: Test) {
-  const queueEvents = new QueueEvents('maintenance', {
-    connection: { url: process.env.REDIS_URL },
-    prefix: app.deps.queues.prefix
-  })
-  t.teardown(() => queueEvents.close())
-  await queueEvents.waitUntilReady()
-  return queueEvents
-}
-
 const lockMs = app.deps.config.WORKER_LOCK_MS
 const longAgo = 3_600_000
 
@@ -137,7 +127,7 @@ t.test('a queued job lost from Redis goes back under its id and payload, and run
   t.same(await runRequeue(), { requeued: 0, closed: 0 }, 'a second run finds its job and leaves it')
   t.equal((await queue.getJobs(['waiting'])).filter((j) => j.id === row.id).length, 1, 'added once')
 
-  const queueEvents = await events(t)
+  const queueEvents = await openQueueEvents(t, app, 'maintenance')
   const finished = job?.waitUntilFinished(queueEvents, 30_000)
   const workers = await startWorkers(app.deps, process.env.REDIS_URL as string, { jobs: [lost] })
   t.teardown(() => workers.close())

@@ -1,4 +1,4 @@
-import { type Job, QueueEvents } from 'bullmq'
+import type { Job } from 'bullmq'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
@@ -10,6 +10,7 @@ import { jobs } from '../../../src/modules/jobs/jobs.table.js'
 import { startWorkers } from '../../../src/worker.js'
 import { assertFullProblem } from '../../fixtures/problems.js'
 import { createWorkspace, type TestWorkspace } from '../../fixtures/workspaces.js'
+import { openQueueEvents } from '../../fixtures/queue-events.js'
 import { buildTestApp } from '../../helper.js'
 
 /**
@@ -82,16 +83,6 @@ async function recordAndDispatch (app: FastifyInstance, ws: TestWorkspace, name:
   return row
 }
 
-async function events (t: Test, app: FastifyInstance) {
-  const queueEvents = new QueueEvents('maintenance', {
-    connection: { url: process.env.REDIS_URL },
-    prefix: app.deps.queues.prefix
-  })
-  t.teardown(() => queueEvents.close())
-  await queueEvents.waitUntilReady()
-  return queueEvents
-}
-
 async function workers (t: Test, app: FastifyInstance, definitions: JobDefinition[]) {
   const running = await startWorkers(app.deps, process.env.REDIS_URL as string, { jobs: definitions })
   let closed = false
@@ -110,7 +101,7 @@ const app = await buildTestApp(t)
 t.test('GET /v1/jobs/{jobId} follows a job from queued to running to succeeded', async (t) => {
   const ws = await createWorkspace(app)
   const gated = gatedJob()
-  const queueEvents = await events(t, app)
+  const queueEvents = await openQueueEvents(t, app, 'maintenance')
   const row = await recordAndDispatch(app, ws, 'test.gated', { items: 3 })
 
   const queued = await getJob(ws, row.id)
@@ -176,7 +167,7 @@ t.test('GET /v1/jobs/{jobId} finds only jobs of the caller\'s workspace', async 
 t.test('a bad payload fails the job at once, without a retry', async (t) => {
   const ws = await createWorkspace(app)
   const gated = gatedJob()
-  const queueEvents = await events(t, app)
+  const queueEvents = await openQueueEvents(t, app, 'maintenance')
   await workers(t, app, [gated.definition])
 
   const row = await recordAndDispatch(app, ws, 'test.gated', { items: 'three' })
@@ -195,7 +186,7 @@ t.test('a bad payload fails the job at once, without a retry', async (t) => {
 t.test('a worker shutdown puts the running job back without spending an attempt', async (t) => {
   const ws = await createWorkspace(app)
   const job = interruptibleJob()
-  const queueEvents = await events(t, app)
+  const queueEvents = await openQueueEvents(t, app, 'maintenance')
   const first = await workers(t, app, [job.definition])
   const row: JobRow = await recordAndDispatch(app, ws, 'test.interruptible', {})
   await job.started.promise
@@ -221,7 +212,7 @@ t.test('a worker shutdown puts the running job back without spending an attempt'
 
 t.test('a job that ran leaves the outbox even when its dispatch lost the update', async (t) => {
   const ws = await createWorkspace(app)
-  const queueEvents = await events(t, app)
+  const queueEvents = await openQueueEvents(t, app, 'maintenance')
   const quick: JobDefinition = {
     name: 'test.quick',
     queue: 'maintenance',
