@@ -10,11 +10,12 @@ import { from as copyFrom } from 'pg-copy-streams'
  * INSERT ... SELECT and one UPDATE ... FROM per pass: no statement per row.
  *
  * The writes here do not call the record writer's change listeners
- * (`onRecordChange`): none listens on the tables imports write, and calling
- * one per row would undo the point of the batch. A listener that must see
- * bulk writes (webhooks, the audit trail) hooks in here, where the inserted
- * and updated ids come back from RETURNING.
- * TODO(#4): emit change events for bulk writes once a listener needs them.
+ * (`onRecordChange`): calling one per row would undo the point of the
+ * batch. The one listener on a table imports write, lead scoring's on
+ * leads, is served in bulk instead: a lead import asks once for a rescore
+ * of its workspace (imports.run.ts). Listeners that must see every bulk
+ * write (webhooks, the audit trail) are to hook in here, where the
+ * inserted and updated ids can come back from the RETURNING clauses.
  */
 
 /** A column the staged rows give, in staging order. */
