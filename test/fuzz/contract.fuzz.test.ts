@@ -119,7 +119,7 @@ t.test('the whole contract holds under valid and hostile input', async (t) => {
         `${where} ${request.url} ${sent} → ${res.statusCode} ${res.body.slice(0, 300)}`
       if (res.statusCode >= 500) throw new Error(`5xx: ${label}`)
       if (process.env.FUZZ_DEBUG !== undefined && where.includes(process.env.FUZZ_DEBUG)) {
-        process.stderr.write(label + '\n')
+        process.stderr.write(`${label}\n`)
       }
       if (res.statusCode >= 400) {
         const contentType = String(res.headers['content-type'])
