@@ -12,8 +12,9 @@ import { type BenchContext, integerEnv, openBench, printLines, timed, waitForJob
  * scores. Both leave a row whose score would not change unwritten, so the
  * first round (every row new) and the second (the other side's scores in
  * place) differ. Both run on the same rows in the same run, baseline
- * first, then ours, then both again, each from a vacuumed table. Only the ratio means anything on a shared machine; nothing passes or
- * fails on a number.
+ * first, then ours, then both again, each from a vacuumed table. Only
+ * the ratio means anything on a shared machine; nothing passes or fails
+ * on a number.
  */
 
 const ROWS = integerEnv(process.env, 'BENCH_ROWS', 1_000_000, 1000, 20_000_000)

@@ -20,7 +20,8 @@ const SOURCE_DESCRIPTION =
   'first, at most 1000 a run; a symbolic link is followed only to a file inside the same folder; a file ' +
   'over the server\'s size limit is refused. Files stay where they are: one whose content (sha256) this ' +
   'schedule already imported is skipped, and one unchanged since a run of this schedule read it (same ' +
-  'name, size, modification time and inode) is skipped without being read again. `url`: one file downloaded over HTTPS on every run (no ' +
+  'name, size, modification time and inode) is skipped without being read again. `url`: one file ' +
+  'downloaded over HTTPS on every run (no ' +
   'credentials in the URL, at most 3 redirects, each re-checked; the size limit, 30 s of silence or 15 ' +
   'minutes in all end it); ' +
   'the addresses the host resolves to must be public unless the server allows private networks, so ' +

@@ -64,7 +64,8 @@ export async function claimIdempotencyKey (
   // Without the onSend hook a claimed key would stay "running" until abandoned.
   const mark = request.routeOptions.config.idempotent
   if (mark !== true && mark !== 'after-body') {
-    throw new Error(`${request.method} ${request.routeOptions.url} claims an Idempotency-Key but is not marked idempotent`)
+    const route = `${request.method} ${request.routeOptions.url}`
+    throw new Error(`${route} claims an Idempotency-Key but is not marked idempotent`)
   }
   const db = request.server.deps.db
   const id = { workspaceId: request.tenant.workspaceId, principal: request.tenant.principal, key }

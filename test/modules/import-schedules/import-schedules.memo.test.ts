@@ -77,7 +77,9 @@ t.test('a folder run skips, unread, the files it has seen', async (t) => {
       imports: [{ fileName: 'memo-a.csv', checksum: sha256(csv('bob')), duplicate: false, read: true }]
     })
     t.same((await importsOf()).map((i) => i.checksum).sort(), [sha256(csv('ada')), sha256(csv('bob'))].sort())
-    t.match(await memo(), [{ fileName: 'memo-a.csv', checksum: sha256(csv('bob')), mtimeNs: String(T2.getTime() * 1e6) }])
+    t.match(await memo(), [
+      { fileName: 'memo-a.csv', checksum: sha256(csv('bob')), mtimeNs: String(T2.getTime() * 1e6) }
+    ])
   })
 
   t.test('a new delivery under the same name, size and mtime is read: its inode differs', async (t) => {

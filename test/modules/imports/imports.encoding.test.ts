@@ -32,7 +32,11 @@ t.test('the encoding of CSV files', async (t) => {
       // Latin-1 bytes: \xe9 alone is no UTF-8.
       Buffer.from('Caf\xe9,Bad,cafe@example.com\n', 'latin1'),
       // A genuine U+FFFD beside a cell whose bytes are broken (a lead byte cut short): the broken one is named.
-      Buffer.concat([Buffer.from(`Mixed${REPLACEMENT},`), Buffer.from([0x41, 0xe2, 0x82]), Buffer.from(',mixed@example.com\n')]),
+      Buffer.concat([
+        Buffer.from(`Mixed${REPLACEMENT},`),
+        Buffer.from([0x41, 0xe2, 0x82]),
+        Buffer.from(',mixed@example.com\n')
+      ]),
       Buffer.from(`Last${REPLACEMENT}${REPLACEMENT},Grace,grace@example.com`)
     ])
     const done = await runImport(ws, { object: 'contacts' }, { name: 'fffd.csv', content })
@@ -89,7 +93,8 @@ t.test('the encoding of CSV files', async (t) => {
       Buffer.from('Lovelace,caf\xe9\n', 'latin1'),
       Buffer.from('Caf\xe9,fine\n', 'latin1')
     ])
-    const done = await runImport(ws, { object: 'contacts', mapping: '{"Surname":"lastName"}' }, { name: 'm.csv', content })
+    const fields = { object: 'contacts', mapping: '{"Surname":"lastName"}' }
+    const done = await runImport(ws, fields, { name: 'm.csv', content })
     t.match(done, { rowsCreated: 1, rowsFailed: 1 })
     t.same((await failedRows(ws, done.id)).map((f) => [f.row, f.reason]), [[2, 'lastName: is not valid UTF-8']])
     t.same(await lastNames(ws), ['Lovelace'])

@@ -73,7 +73,8 @@ t.test('imports with Idempotency-Key', async (t) => {
     const first = await send(ws, 'upload-2', { object: 'contacts' })
     t.equal(first.statusCode, 202, first.body)
     const others: [string, Record<string, string>, FilePart][] = [
-      ['another file', { object: 'contacts' }, { name: 'people.csv', content: `${CSV}Hopper,Grace,grace@example.com\n` }],
+      ['another file', { object: 'contacts' },
+        { name: 'people.csv', content: `${CSV}Hopper,Grace,grace@example.com\n` }],
       ['another file name', { object: 'contacts' }, { name: 'other.csv', content: CSV }],
       ['another object', { object: 'leads' }, FILE],
       ['a dry run', { object: 'contacts', dryRun: 'true' }, FILE],

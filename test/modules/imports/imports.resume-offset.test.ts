@@ -40,7 +40,13 @@ interface TestFile {
 type Piece = string | Buffer
 
 /** A file of `prelude` and one piece per row, each row's end noted. */
-function fileOf (name: string, encode: (text: string) => Buffer, prelude: Piece[], rows: Piece[][], garbage: TestFile['garbage']): TestFile {
+function fileOf (
+  name: string,
+  encode: (text: string) => Buffer,
+  prelude: Piece[],
+  rows: Piece[][],
+  garbage: TestFile['garbage']
+): TestFile {
   const toBytes = (pieces: Piece[]) => Buffer.concat(pieces.map((p) => (typeof p === 'string' ? encode(p) : p)))
   const parts = [toBytes(prelude), ...rows.map(toBytes)]
   const ends: number[] = []
@@ -169,7 +175,8 @@ t.test('resuming an import at the byte offset of its checkpoint', async (t) => {
   const stopped = async (t: Test, name: string, file: TestFile) => {
     const ws = await createWorkspace(app, name)
     const job = await queued(ws, file)
-    const stop = await runImportJob(job.payload, jobContext(deps, job.jobId, 1, STOP_AFTER)).catch((err: unknown) => err)
+    const stop = await runImportJob(job.payload, jobContext(deps, job.jobId, 1, STOP_AFTER))
+      .catch((err: unknown) => err)
     t.ok(stop instanceof ShutdownError, 'the first attempt stops between batches')
     return { ws, job, row: await checkpoint(job.payload.importId) }
   }

@@ -44,7 +44,8 @@ async function dispatched (ws: TestWorkspace, payload: Record<string, unknown>, 
 /** The row was handed over, and last updated, `ms` ago. */
 async function age (id: string, ms: number) {
   await app.deps.db.execute(sql`
-    update jobs set enqueued_at = now() - make_interval(secs => ${ms / 1000}), updated_at = now() - make_interval(secs => ${ms / 1000})
+    update jobs set enqueued_at = now() - make_interval(secs => ${ms / 1000}),
+      updated_at = now() - make_interval(secs => ${ms / 1000})
     where id = ${id}::uuid
   `)
 }
@@ -115,7 +116,9 @@ t.test('a queued job lost from Redis goes back under its id and payload, and run
   t.same(job?.data, { n: 21, tags: ['a', 'b'] }, 'with the same payload')
   t.equal(await job?.getState(), 'waiting')
   const warning = lines.find((l) => l.msg === 'job lost from its queue; queued again')
-  t.match(warning, { level: 40, jobId: row.id, queue: 'maintenance', jobName: 'test.lost', workspaceId: ws.workspaceId })
+  t.match(warning, {
+    level: 40, jobId: row.id, queue: 'maintenance', jobName: 'test.lost', workspaceId: ws.workspaceId
+  })
   t.match(lines.find((l) => l.msg === 'lost jobs queued again, given-up jobs closed'), { requeued: 1, closed: 0 },
     'the run counts them')
 
@@ -187,7 +190,9 @@ t.test('rows whose job is there, that finished, that are fresh, or of another pr
   const undispatched = await app.deps.db.transaction((tx) => recordJob(tx, {
     workspaceId: ws.workspaceId, queue: 'maintenance', name: 'test.lost', payload: { n: 8 }
   }))
-  await app.deps.db.execute(sql`update jobs set created_at = now() - interval '1 hour' where id = ${undispatched.id}::uuid`)
+  await app.deps.db.execute(
+    sql`update jobs set created_at = now() - interval '1 hour' where id = ${undispatched.id}::uuid`
+  )
   for (const row of [succeeded, failed, fresh, foreign]) {
     await lose(row.id)
     if (row !== fresh) await age(row.id, longAgo)
