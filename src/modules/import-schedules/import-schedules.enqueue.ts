@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/pool.js'
 import type { JobContext } from '../../jobs/registry.js'
-import { dispatchJobs, type JobRow, recordJob } from '../jobs/jobs.outbox.js'
+import { dispatchJobs, type JobRow, jobIdFor, recordJob } from '../jobs/jobs.outbox.js'
 import type { RunPayload, RunTrigger } from './import-schedules.payload.js'
 import { getImportSchedule } from './import-schedules.queries.js'
 import { RUN_JOB_NAME, syncScheduler } from './import-schedules.scheduler.js'
@@ -14,7 +14,7 @@ import { RUN_JOB_NAME, syncScheduler } from './import-schedules.scheduler.js'
  */
 export async function recordRun (
   tx: Executor,
-  run: { workspaceId: string, scheduleId: string, trigger: RunTrigger, requestedBy: string | null }
+  run: { workspaceId: string, scheduleId: string, trigger: RunTrigger, requestedBy: string | null, id?: string }
 ): Promise<JobRow> {
   const payload: RunPayload = {
     workspaceId: run.workspaceId,
@@ -27,7 +27,8 @@ export async function recordRun (
     queue: 'imports',
     name: RUN_JOB_NAME,
     payload: { ...payload },
-    createdBy: run.requestedBy
+    createdBy: run.requestedBy,
+    ...(run.id === undefined ? {} : { id: run.id })
   })
 }
 
@@ -39,9 +40,9 @@ export type ScheduledRunHandOver =
 /**
  * The job of a schedule's job scheduler: records the run as a job and
  * hands it over. For a schedule that is now deleted or inactive there is
- * no run, and the stale scheduler is removed. If this job is run twice (its
- * worker died after the commit), two runs are recorded; the second finds
- * only files already imported.
+ * no run, and the stale scheduler is removed. The run's id derives from
+ * this job's id (one per schedule and fire time), so this job run twice
+ * (its worker died after the commit) records and hands over one run.
  */
 export async function startScheduledRun (payload: RunPayload, ctx: JobContext): Promise<ScheduledRunHandOver> {
   const { deps } = ctx
@@ -50,14 +51,17 @@ export async function startScheduledRun (payload: RunPayload, ctx: JobContext): 
     const row = await getImportSchedule(tx, workspaceId, scheduleId)
     if (row === undefined) return 'the schedule was deleted'
     if (!row.isActive) return 'the schedule is inactive'
-    return recordRun(tx, { workspaceId, scheduleId, trigger: 'schedule', requestedBy: null })
+    const id = jobIdFor(`${RUN_JOB_NAME}:${ctx.jobId}`)
+    return recordRun(tx, { workspaceId, scheduleId, trigger: 'schedule', requestedBy: null, id })
   })
   if (typeof started === 'string') {
     // Re-read, not just removed: the schedule may have come back meanwhile.
     await syncScheduler(deps, workspaceId, scheduleId)
     return { scheduleId, status: 'skipped', reason: started }
   }
-  await dispatchJobs(deps, [started])
+  // A run recorded by an earlier attempt of this job and already taken up
+  // is not handed over again: BullMQ may have removed its finished job.
+  if (started.status === 'queued') await dispatchJobs(deps, [started])
   ctx.log.info({ workspaceId, importScheduleId: scheduleId, runJobId: started.id }, 'scheduled import run queued')
   return { scheduleId, status: 'queued', jobId: started.id }
 }

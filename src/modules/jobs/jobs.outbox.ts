@@ -1,4 +1,5 @@
-import { and, inArray, isNull, lt, sql } from 'drizzle-orm'
+import { createHash } from 'node:crypto'
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/pool.js'
 import type { AppDeps } from '../../deps.js'
 import type { QueueName } from '../../jobs/queues.js'
@@ -12,6 +13,11 @@ export interface NewJob {
   /** Not before this instant. */
   runAt?: Date
   createdBy?: string | null
+  /**
+   * The row's id when the caller derives it (jobIdFor): recording the same
+   * id again answers the row already there instead of a second job.
+   */
+  id?: string
 }
 
 export type JobRow = typeof jobs.$inferSelect
@@ -22,18 +28,40 @@ export type JobRow = typeof jobs.$inferSelect
  * after the commit; if the process dies first, the relay does it.
  */
 export async function recordJob (tx: Executor, job: NewJob): Promise<JobRow> {
-  const [row] = await tx
-    .insert(jobs)
-    .values({
-      workspaceId: job.workspaceId,
-      queue: job.queue,
-      name: job.name,
-      payload: job.payload,
-      runAt: job.runAt ?? null,
-      createdBy: job.createdBy ?? null
-    })
-    .returning()
-  return row as JobRow
+  const values = {
+    ...(job.id === undefined ? {} : { id: job.id }),
+    workspaceId: job.workspaceId,
+    queue: job.queue,
+    name: job.name,
+    payload: job.payload,
+    runAt: job.runAt ?? null,
+    createdBy: job.createdBy ?? null
+  }
+  if (job.id === undefined) {
+    const [row] = await tx.insert(jobs).values(values).returning()
+    return row as JobRow
+  }
+  const [row] = await tx.insert(jobs).values(values).onConflictDoNothing({ target: jobs.id }).returning()
+  if (row !== undefined) return row
+  const [existing] = await tx
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.workspaceId, job.workspaceId), eq(jobs.id, job.id)))
+  if (existing === undefined) throw new Error(`job id ${job.id} belongs to another workspace`)
+  return existing
+}
+
+/**
+ * A job row id derived from `key` (a UUID built from its SHA-256): for work
+ * that must be recorded once however often it is asked for, such as the
+ * run a cron fire starts, keyed by the fire's BullMQ job id.
+ */
+export function jobIdFor (key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex').slice(0, 32).split('')
+  hex[12] = '5'
+  hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16)
+  const h = hex.join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
 /**
