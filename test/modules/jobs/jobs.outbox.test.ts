@@ -82,6 +82,9 @@ t.test('the relay hands over a row left undispatched for more than 10 s', async 
   // A crash between commit and dispatch: committed rows that nobody handed over.
   const stale = await app.deps.db.transaction((tx) => recordJob(tx, newJob(ws.workspaceId)))
   const fresh = await app.deps.db.transaction((tx) => recordJob(tx, newJob(ws.workspaceId)))
+  // Left undispatched on purpose; the test database outlives the run, and
+  // a later relay (of any process on it) would hand it over.
+  t.teardown(() => app.deps.db.delete(jobs).where(eq(jobs.id, fresh.id)))
   // Older than any real row, so the relay's oldest-first batch takes it first.
   await app.deps.db.execute(sql`
     update jobs set created_at = timestamptz '2000-01-01T00:00:00Z' where id = ${stale.id}::uuid

@@ -186,12 +186,15 @@ t.test('rows whose job is there, that finished, that are fresh, or of another pr
   // Handed over to another queue prefix, which this process does not judge.
   const foreign = await dispatched(ws, { n: 7 })
   await app.deps.db.update(jobs).set({ queuePrefix: '{elsewhere}' }).where(eq(jobs.id, foreign.id))
-  // Never handed over: the relay's, not the requeue's.
+  // Never handed over, however quiet: the relay's, not the requeue's. Its
+  // creation stays recent, so that no relay of a process sharing the test
+  // database (test/main.test.ts) hands it over meanwhile; it goes at the end.
   const undispatched = await app.deps.db.transaction((tx) => recordJob(tx, {
     workspaceId: ws.workspaceId, queue: 'maintenance', name: 'test.lost', payload: { n: 8 }
   }))
+  t.teardown(() => app.deps.db.delete(jobs).where(eq(jobs.id, undispatched.id)))
   await app.deps.db.execute(
-    sql`update jobs set created_at = now() - interval '1 hour' where id = ${undispatched.id}::uuid`
+    sql`update jobs set updated_at = now() - interval '1 hour' where id = ${undispatched.id}::uuid`
   )
   for (const row of [succeeded, failed, fresh, foreign]) {
     await lose(row.id)

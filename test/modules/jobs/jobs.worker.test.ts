@@ -151,6 +151,8 @@ t.test('GET /v1/jobs/{jobId} finds only jobs of the caller\'s workspace', async 
   const theirs = await app.deps.db.transaction((tx) => recordJob(tx, {
     workspaceId: b.workspaceId, queue: 'maintenance', name: 'test.noop', payload: {}
   }))
+  // Never handed over: gone at the end, before any relay of the shared test database takes it.
+  t.teardown(() => app.deps.db.delete(jobs).where(eq(jobs.id, theirs.id)))
   t.equal((await getJob(b, theirs.id)).statusCode, 200, 'its own workspace sees it')
 
   const foreign = assertFullProblem(t, await getJob(a, theirs.id), 404, 'CRM_JOB_NOT_FOUND')
