@@ -88,7 +88,12 @@ export async function addJob (deps: AppDeps, row: JobRow): Promise<void> {
   await deps.queues.get(row.queue as QueueName).add(row.name, row.payload, { jobId: row.id, delay })
 }
 
-/** Jobs committed at least `olderThanMs` ago and never handed to BullMQ. */
+/**
+ * Jobs committed at least `olderThanMs` ago and never handed to BullMQ. A
+ * row not yet handed over has no queue prefix, so the relay of any process
+ * on the database may take it: one deployment per database is assumed
+ * (recording the prefix with the row would lift that).
+ */
 export async function undispatchedJobs (db: Executor, olderThanMs: number, limit = 500): Promise<JobRow[]> {
   return db
     .select()
