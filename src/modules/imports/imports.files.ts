@@ -37,7 +37,8 @@ export async function storeImportFile (
   await mkdir(dir, { recursive: true })
   const filePath = join(dir, `${randomUUID()}.upload`)
   const maxBytes = options.maxBytes ?? config.IMPORT_MAX_BYTES
-  const measure = new ByteMeter(maxBytes, () => new ImportFileTooLargeError(`the file is larger than ${maxBytes} bytes`))
+  const tooLarge = () => new ImportFileTooLargeError(`the file is larger than ${maxBytes} bytes`)
+  const measure = new ByteMeter(maxBytes, tooLarge)
   try {
     await pipeline(source, measure, createWriteStream(filePath, { flags: 'wx' }))
   } catch (err) {
